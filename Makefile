@@ -1,0 +1,42 @@
+# The two commands a newcomer needs: `make serve` (build and serve the site) and
+# `make test` (the whole test suite). Each creates .venv and installs what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export NO_MKDOCS_2_WARNING := 1
+export PYTHONHASHSEED := 0
+
+.PHONY: install serve build lint test unit bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+serve: install
+	$(BIN)/mkdocs serve --strict
+
+build: install
+	$(BIN)/mkdocs build --strict
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Lint, the strict site build (notebooks executed, errors fatal), then every test:
+# unit tests, docstring examples, every python block of every page, and the browser tests.
+test: lint build
+	NNSPEC_SITE_DIR=site $(BIN)/pytest -n 2
+
+unit: install
+	$(BIN)/pytest tests -n 2
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) site .pytest_cache

@@ -1,0 +1,92 @@
+"""nnspec: neural-network fundamentals as executable specifications.
+
+``import nnspec as ns`` gives the activations, initializers, losses, the MLP with
+hand-written backpropagation, SGD and the training loop.
+"""
+
+from . import activations, initializers, losses, network, optim
+from .activations import (
+    ACTIVATIONS,
+    Activation,
+    activation,
+    elu,
+    gelu,
+    identity,
+    leaky_relu,
+    relu,
+    sigmoid,
+    softmax,
+    softplus,
+    tanh,
+)
+from .errors import ArgumentError, ExpressionError, GradientMismatch, ShapeError
+from .initializers import (
+    INITIALIZERS,
+    Initializer,
+    compute_fans,
+    glorot_normal,
+    glorot_uniform,
+    he_normal,
+    he_uniform,
+    initializer,
+    lecun_normal,
+    lecun_uniform,
+    random_normal,
+    random_uniform,
+    zeros,
+)
+from .losses import LOSSES, Loss, binary_crossentropy, categorical_crossentropy, loss, mse
+from .network import MLP, Dense
+from .optim import SGD, History, critical_learning_rate, gradient_descent, train
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ACTIVATIONS",
+    "INITIALIZERS",
+    "LOSSES",
+    "MLP",
+    "SGD",
+    "Activation",
+    "ArgumentError",
+    "Dense",
+    "ExpressionError",
+    "GradientMismatch",
+    "History",
+    "Initializer",
+    "Loss",
+    "ShapeError",
+    "activation",
+    "activations",
+    "binary_crossentropy",
+    "categorical_crossentropy",
+    "compute_fans",
+    "critical_learning_rate",
+    "elu",
+    "gelu",
+    "glorot_normal",
+    "glorot_uniform",
+    "gradient_descent",
+    "he_normal",
+    "he_uniform",
+    "identity",
+    "initializer",
+    "initializers",
+    "leaky_relu",
+    "lecun_normal",
+    "lecun_uniform",
+    "loss",
+    "losses",
+    "mse",
+    "network",
+    "optim",
+    "random_normal",
+    "random_uniform",
+    "relu",
+    "sigmoid",
+    "softmax",
+    "softplus",
+    "tanh",
+    "train",
+    "zeros",
+]

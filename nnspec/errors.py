@@ -1,0 +1,66 @@
+"""Exceptions raised by nnspec.
+
+Every error names the argument at fault, what was expected and what came, so the
+message alone is enough to fix the call.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ArgumentError", "ExpressionError", "GradientMismatch", "ShapeError"]
+
+
+class ArgumentError(ValueError):
+    """An argument has the wrong value, dtype or name (a learning rate <= 0, a NaN input, ...)."""
+
+
+class ShapeError(ArgumentError):
+    """Arrays whose shapes do not fit together (a layer fed the wrong number of columns, ...)."""
+
+
+class ExpressionError(ArgumentError):
+    """Text that the safe expression parser refuses.
+
+    Attributes
+    ----------
+    text : str
+        The text that was parsed.
+    column : int or None
+        1-based column of the offending token, when there is one.
+    token : str or None
+        The offending token.
+    """
+
+    def __init__(self, message: str, *, text: str = "", column: int | None = None, token=None):
+        where = f" (column {column}: {token!r})" if column is not None else ""
+        super().__init__(message + where)
+        self.text = text
+        self.column = column
+        self.token = token
+
+
+class GradientMismatch(AssertionError):
+    """An analytic gradient disagrees with its reference beyond the tolerance.
+
+    Attributes
+    ----------
+    parameter : str
+        Name of the parameter, e.g. ``"layers[1].W"``.
+    index : tuple of int
+        Index of the worst entry.
+    analytic, numeric : float
+        The two values at that index.
+    relative_error, tolerance : float
+        Their relative error and the tolerance it exceeded.
+    """
+
+    def __init__(self, parameter, index, analytic, numeric, relative_error, tolerance):
+        super().__init__(
+            f"gradient of {parameter} at index {tuple(index)}: analytic {analytic:.17g} vs "
+            f"numeric {numeric:.17g}, relative error {relative_error:.3g} > tolerance {tolerance:.3g}"
+        )
+        self.parameter = parameter
+        self.index = tuple(index)
+        self.analytic = analytic
+        self.numeric = numeric
+        self.relative_error = relative_error
+        self.tolerance = tolerance

@@ -1,0 +1,280 @@
+r"""Loss functions: a scalar that training minimizes, zero at a perfect prediction.
+
+Each loss ``L`` is called as ``L(y_true, y_pred, *, from_logits=False) -> float`` and has
+``L.grad(y_true, y_pred, *, from_logits=False)``, the derivative of that scalar with respect
+to ``y_pred`` (same shape), and ``L.expr(...)``, its SymPy definition.
+
+Reductions: :data:`mse` and :data:`binary_crossentropy` average over all elements;
+:data:`categorical_crossentropy` sums over the classes (last axis) and averages over the
+batch.
+
+From probabilities, predictions are clipped to :math:`[\epsilon, 1 - \epsilon]` with
+:math:`\epsilon = 10^{-12}` for float64 and :math:`10^{-7}` for float32 (Keras' value); where
+the clip is active the computed loss is flat, so its gradient there is 0. From logits the
+losses use the stable forms, exact and finite for logits up to :math:`\pm 10^4`:
+
+* binary: :math:`\max(z, 0) - z y + \log(1 + e^{-|z|})` (= softplus(z) - z y);
+* categorical: :math:`\operatorname{logsumexp}(z) - \sum_i y_i z_i`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from ._validation import finite_array, lookup, same_shape
+from .activations import sigmoid, softmax, softplus
+from .errors import ArgumentError, ShapeError
+
+__all__ = [
+    "EPSILON",
+    "LOSSES",
+    "Loss",
+    "binary_crossentropy",
+    "categorical_crossentropy",
+    "loss",
+    "mse",
+]
+
+#: Clipping margin for probabilities, by dtype.
+EPSILON = {np.dtype(np.float32): 1e-7, np.dtype(np.float64): 1e-12}
+
+
+def _epsilon(dtype) -> float:
+    return EPSILON.get(np.dtype(dtype), EPSILON[np.dtype(np.float64)])
+
+
+def _in_unit_interval(array: np.ndarray, name: str, what: str) -> None:
+    real = array.real
+    if np.any((real < 0) | (real > 1)):
+        index = tuple(int(i) for i in np.argwhere((real < 0) | (real > 1))[0])
+        raise ArgumentError(f"{name} must hold {what} in [0, 1], got {real[index]} at index {index}")
+
+
+def _sympy_grid(values, name: str, default):
+    """Turn ``values`` (None, a SymPy matrix or nested sequences) into a list of rows."""
+    if values is None:
+        values = default
+    if isinstance(values, sp.MatrixBase):
+        return [list(values.row(i)) for i in range(values.rows)]
+    rows = list(values) if isinstance(values, (list, tuple)) else [values]
+    if rows and not isinstance(rows[0], (list, tuple)):
+        rows = [rows]
+    rows = [list(row) for row in rows]
+    if not all(isinstance(v, sp.Basic) for row in rows for v in row):
+        raise ArgumentError(f"{name} must contain SymPy expressions")
+    return rows
+
+
+class Loss:
+    """A scalar loss with its gradient and SymPy definition.
+
+    Subclasses implement ``_value(y, p)``, ``_grad(y, p)`` (probabilities),
+    ``_value_logits(y, z)``, ``_grad_logits(y, z)`` and ``_expr(rows_y, rows_p, from_logits)``.
+    """
+
+    name = "loss"
+    accepts_logits = True
+
+    def _inputs(self, y_true, y_pred, from_logits: bool):
+        if not isinstance(from_logits, bool):
+            raise ArgumentError(f"from_logits must be True or False, got {from_logits!r}")
+        if from_logits and not self.accepts_logits:
+            raise ArgumentError(
+                f"{self.name} compares predictions directly; from_logits=True only has a "
+                "meaning for the cross-entropies"
+            )
+        pred = finite_array(y_pred, "y_pred", allow_complex=True)
+        true = finite_array(y_true, "y_true")
+        same_shape(true, pred, "y_true", "y_pred")
+        if pred.size == 0:
+            raise ShapeError("y_pred is empty; a loss needs at least one prediction")
+        self._check_targets(true)
+        if not from_logits:
+            self._check_predictions(pred)
+        return true, pred
+
+    def _check_targets(self, y_true):
+        pass
+
+    def _check_predictions(self, y_pred):
+        pass
+
+    def __call__(self, y_true, y_pred, *, from_logits: bool = False) -> float:
+        """Loss value (a Python float; complex only under complex-step differentiation)."""
+        true, pred = self._inputs(y_true, y_pred, from_logits)
+        with np.errstate(under="ignore"):
+            value = self._value_logits(true, pred) if from_logits else self._value(true, pred)
+        return complex(value) if np.iscomplexobj(value) else float(value)
+
+    def grad(self, y_true, y_pred, *, from_logits: bool = False) -> np.ndarray:
+        """Derivative of the scalar loss with respect to ``y_pred``; shape of ``y_pred``."""
+        true, pred = self._inputs(y_true, y_pred, from_logits)
+        with np.errstate(under="ignore"):
+            result = self._grad_logits(true, pred) if from_logits else self._grad(true, pred)
+        return np.asarray(result, dtype=pred.dtype)
+
+    def expr(self, y_true=None, y_pred=None, *, from_logits: bool = False):
+        """SymPy expression of the loss over symbolic targets and predictions.
+
+        ``y_true`` and ``y_pred`` are SymPy matrices or nested lists of expressions of shape
+        (batch, k); by default one sample of scalar symbols ``y`` and ``yhat`` (``z`` from
+        logits), or of three classes for the categorical loss.
+        """
+        if from_logits and not self.accepts_logits:
+            raise ArgumentError(f"{self.name} has no from-logits form")
+        rows_y = _sympy_grid(y_true, "y_true", self._default_symbols("y"))
+        rows_p = _sympy_grid(y_pred, "y_pred", self._default_symbols("z" if from_logits else "yhat"))
+        if [len(r) for r in rows_y] != [len(r) for r in rows_p]:
+            raise ShapeError("y_true and y_pred must have the same (batch, k) shape")
+        return self._expr(rows_y, rows_p, from_logits)
+
+    def _default_symbols(self, stem):
+        return [sp.Symbol(stem, real=True)]
+
+    def __repr__(self) -> str:
+        return f"nnspec.{self.name}"
+
+
+class MeanSquaredError(Loss):
+    r""":math:`L = \frac1n \sum_i (\hat y_i - y_i)^2` over all :math:`n` elements;
+    :math:`\partial L/\partial \hat y = 2(\hat y - y)/n`."""
+
+    name = "mse"
+    accepts_logits = False
+
+    def _value(self, y, p):
+        diff = p - y
+        return np.sum(diff * diff) / diff.size
+
+    def _grad(self, y, p):
+        return 2 * (p - y) / p.size
+
+    def _expr(self, rows_y, rows_p, from_logits):
+        terms = [(p - y) ** 2 for ry, rp in zip(rows_y, rows_p) for y, p in zip(ry, rp)]
+        return sp.Add(*terms) / len(terms)
+
+
+class BinaryCrossentropy(Loss):
+    r""":math:`L = -\frac1n \sum_i y_i \log p_i + (1 - y_i)\log(1 - p_i)`, mean over all elements.
+
+    From logits :math:`z`: :math:`L = \frac1n\sum_i \operatorname{softplus}(z_i) - z_i y_i` and
+    :math:`\partial L/\partial z = (\sigma(z) - y)/n`.
+    """
+
+    name = "binary_crossentropy"
+
+    def _check_targets(self, y_true):
+        _in_unit_interval(y_true, "y_true", "labels or label probabilities")
+
+    def _check_predictions(self, y_pred):
+        _in_unit_interval(y_pred, "y_pred", "probabilities (pass from_logits=True for logits)")
+
+    def _value(self, y, p):
+        eps = _epsilon(p.dtype)
+        q = np.clip(p, eps, 1 - eps)
+        return -np.sum(y * np.log(q) + (1 - y) * np.log1p(-q)) / p.size
+
+    def _grad(self, y, p):
+        eps = _epsilon(p.dtype)
+        inside = (p >= eps) & (p <= 1 - eps)
+        q = np.clip(p, eps, 1 - eps)
+        return np.where(inside, (q - y) / (q * (1 - q)), 0) / p.size
+
+    def _value_logits(self, y, z):
+        return np.sum(softplus(z) - z * y) / z.size
+
+    def _grad_logits(self, y, z):
+        return (sigmoid(z) - y) / z.size
+
+    def _expr(self, rows_y, rows_p, from_logits):
+        pairs = [(y, p) for ry, rp in zip(rows_y, rows_p) for y, p in zip(ry, rp)]
+        if from_logits:
+            terms = [sp.log(1 + sp.exp(z)) - z * y for y, z in pairs]
+        else:
+            terms = [-(y * sp.log(p) + (1 - y) * sp.log(1 - p)) for y, p in pairs]
+        return sp.Add(*terms) / len(terms)
+
+
+class CategoricalCrossentropy(Loss):
+    r""":math:`L = -\frac1B \sum_b \sum_i y_{bi} \log p_{bi}`: classes on the last axis.
+
+    From logits :math:`z`: :math:`L = \frac1B \sum_b \operatorname{logsumexp}(z_b) - \sum_i
+    y_{bi} z_{bi}` and :math:`\partial L/\partial z = (\operatorname{softmax}(z) - y)/B`.
+    Targets are one-hot or probability rows summing to 1.
+    """
+
+    name = "categorical_crossentropy"
+
+    def _batch(self, array):
+        return 1 if array.ndim == 1 else array.size // array.shape[-1]
+
+    def _check_rows(self, array, name, what):
+        if array.ndim == 0:
+            raise ShapeError(f"{name} must have a class axis (shape (k,) or (batch, k)), got a scalar")
+        _in_unit_interval(array, name, what)
+        sums = np.sum(array.real, axis=-1)
+        tolerance = 1e-4 if array.dtype == np.float32 else 1e-6
+        wrong = np.abs(sums - 1) > tolerance
+        if np.any(wrong):
+            row = tuple(int(i) for i in np.argwhere(np.atleast_1d(wrong))[0])
+            raise ArgumentError(
+                f"each row of {name} must sum to 1 ({what}); row {row} sums to {np.atleast_1d(sums)[row]:.8g}"
+            )
+
+    def _check_targets(self, y_true):
+        self._check_rows(y_true, "y_true", "one-hot labels or class probabilities")
+
+    def _check_predictions(self, y_pred):
+        self._check_rows(y_pred, "y_pred", "probabilities; pass from_logits=True for logits")
+
+    def _value(self, y, p):
+        eps = _epsilon(p.dtype)
+        return -np.sum(y * np.log(np.clip(p, eps, 1 - eps))) / self._batch(p)
+
+    def _grad(self, y, p):
+        eps = _epsilon(p.dtype)
+        inside = (p >= eps) & (p <= 1 - eps)
+        return np.where(inside, -y / np.clip(p, eps, 1 - eps), 0) / self._batch(p)
+
+    def _value_logits(self, y, z):
+        shift = np.max(z.real, axis=-1, keepdims=True)
+        logsumexp = shift + np.log(np.sum(np.exp(z - shift), axis=-1, keepdims=True))
+        weighted = np.sum(logsumexp * np.sum(y, axis=-1, keepdims=True)) - np.sum(y * z)
+        return weighted / self._batch(z)
+
+    def _grad_logits(self, y, z):
+        return (softmax(z) * np.sum(y, axis=-1, keepdims=True) - y) / self._batch(z)
+
+    def _default_symbols(self, stem):
+        return list(sp.symbols(f"{stem}0:3", real=True))
+
+    def _expr(self, rows_y, rows_p, from_logits):
+        total = 0
+        for ry, rp in zip(rows_y, rows_p):
+            if from_logits:
+                total += sp.log(sum(sp.exp(z) for z in rp)) * sum(ry) - sum(y * z for y, z in zip(ry, rp))
+            else:
+                total += -sum(y * sp.log(p) for y, p in zip(ry, rp))
+        return total / len(rows_y)
+
+
+mse = MeanSquaredError()
+binary_crossentropy = BinaryCrossentropy()
+categorical_crossentropy = CategoricalCrossentropy()
+
+LOSSES = {
+    "mse": mse,
+    "binary_crossentropy": binary_crossentropy,
+    "categorical_crossentropy": categorical_crossentropy,
+    "bce": binary_crossentropy,
+    "cce": categorical_crossentropy,
+}
+
+
+def loss(name) -> Loss:
+    """Return the loss called ``name`` (``"mse"``, ``"bce"``/``"binary_crossentropy"``,
+    ``"cce"``/``"categorical_crossentropy"``); a :class:`Loss` is returned as is."""
+    if isinstance(name, Loss):
+        return name
+    return lookup(LOSSES, name, "loss")

@@ -1,0 +1,231 @@
+r"""Dense layers and multilayer perceptrons with hand-written backpropagation.
+
+A :class:`Dense` layer maps a batch :math:`X` of shape ``(batch, fan_in)`` to
+:math:`A = f(Z)`, :math:`Z = X W + b`, with ``W.shape == (fan_in, fan_out)`` (Keras'
+layout). Given :math:`\partial L/\partial A` its backward pass is the chain rule:
+
+.. math::
+
+    \delta = \frac{\partial L}{\partial A} \odot f'(Z), \quad
+    \frac{\partial L}{\partial W} = X^\top \delta, \quad
+    \frac{\partial L}{\partial b} = \textstyle\sum_{\text{rows}} \delta, \quad
+    \frac{\partial L}{\partial X} = \delta W^\top .
+
+An :class:`MLP` chains layers; ``backward`` runs them in reverse and returns
+``[(dW, db), ...]`` in layer order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ._validation import as_generator, describe, float_dtype, inexact_array, positive_int
+from .activations import Activation, activation
+from .errors import ArgumentError, ShapeError
+from .initializers import initializer
+from .losses import loss as resolve_loss
+
+__all__ = ["MLP", "Dense"]
+
+
+class Dense:
+    """A fully connected layer :math:`A = f(XW + b)`.
+
+    Parameters
+    ----------
+    fan_in, fan_out : int
+        Input and output widths.
+    activation : str or Activation
+        Name in :data:`nnspec.ACTIVATIONS` (default ``"identity"``).
+    init : str or Initializer
+        Kernel initializer (default ``"glorot_uniform"``); the bias starts at 0.
+    rng : numpy.random.Generator or int
+        Source of the initial weights (default seed 0).
+    dtype : float32 or float64
+
+    Attributes
+    ----------
+    W : array, shape (fan_in, fan_out)
+    b : array, shape (fan_out,)
+    dW, db : arrays of the same shapes, set by :meth:`backward`.
+    """
+
+    def __init__(
+        self,
+        fan_in,
+        fan_out,
+        activation: str | Activation = "identity",
+        init="glorot_uniform",
+        rng=0,
+        dtype=np.float64,
+    ):
+        self.fan_in = positive_int(fan_in, "fan_in")
+        self.fan_out = positive_int(fan_out, "fan_out")
+        self.activation = _resolve_activation(activation)
+        self.init = initializer(init)
+        dtype = float_dtype(dtype)
+        self.W = self.init((self.fan_in, self.fan_out), as_generator(rng), dtype)
+        self.b = np.zeros(self.fan_out, dtype=dtype)
+        self.dW = np.zeros_like(self.W)
+        self.db = np.zeros_like(self.b)
+        self._cache = None
+        self.name = "Dense"
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.W.dtype
+
+    @property
+    def num_parameters(self) -> int:
+        """``fan_in * fan_out + fan_out``."""
+        return self.W.size + self.b.size
+
+    def parameters(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(W, b)``, the arrays themselves (an optimizer updates them in place)."""
+        return self.W, self.b
+
+    def forward(self, X) -> np.ndarray:
+        """Activations :math:`f(XW + b)`, shape ``(batch, fan_out)``; keeps what backward needs."""
+        X = self._check_input(X, self.name)
+        Z = X @ self.W + self.b
+        A = self.activation(Z)
+        self._cache = (X, Z, A)
+        return A
+
+    def backward(self, dA, *, input_gradient: bool = True):
+        """Given dL/dA, store dL/dW and dL/db and return dL/dX (None if not requested)."""
+        if self._cache is None:
+            raise ArgumentError("backward needs a forward pass first")
+        X, Z, A = self._cache
+        dA = inexact_array(dA, "dA")
+        if dA.shape != A.shape:
+            raise ShapeError(f"dA has shape {dA.shape} but the layer's output has shape {A.shape}")
+        delta = self.activation.vjp(Z, dA, A)
+        self.dW = X.T @ delta
+        self.db = delta.sum(axis=0)
+        return delta @ self.W.T if input_gradient else None
+
+    def _check_input(self, X, where: str) -> np.ndarray:
+        X = inexact_array(X, "X")
+        if X.ndim != 2:
+            raise ShapeError(
+                f"X must be a 2-D batch of shape (batch, {self.fan_in}), got shape {X.shape}; "
+                "a single sample x is x.reshape(1, -1)"
+            )
+        if X.shape[1] != self.fan_in:
+            raise ShapeError(f"X has {X.shape[1]} columns but {where} expects {self.fan_in}")
+        if X.dtype != self.W.dtype and X.dtype.kind != "c":
+            X = X.astype(self.W.dtype)
+        return X
+
+    def __repr__(self) -> str:
+        return f"Dense({self.fan_in}, {self.fan_out}, activation={self.activation.name!r})"
+
+
+def _resolve_activation(name) -> Activation:
+    return activation(name)
+
+
+class MLP:
+    """A multilayer perceptron: Dense layers of widths ``sizes``.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Widths from input to output, e.g. ``(2, 4, 1)``: 2 inputs, a hidden layer of 4, 1 output.
+    activation : str
+        Hidden-layer activation (default ``"tanh"``).
+    output : str
+        Output-layer activation (default ``"identity"``).
+    init : str
+        Kernel initializer for every layer.
+    seed : int or numpy.random.Generator
+        Seed of the initial weights: the same seed gives the same network.
+    dtype : float32 or float64
+
+    Examples
+    --------
+    >>> import nnspec as ns
+    >>> model = ns.MLP((2, 4, 1), seed=0)
+    >>> model.forward(np.zeros((3, 2))).shape
+    (3, 1)
+    >>> model.num_parameters
+    17
+    """
+
+    def __init__(
+        self, sizes, activation="tanh", output="identity", init="glorot_uniform", seed=0, dtype=np.float64
+    ):
+        if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or len(sizes) < 2:
+            raise ArgumentError(
+                f"sizes must be a sequence of at least 2 positive integers, got {describe(sizes)}"
+            )
+        self.sizes = tuple(positive_int(size, f"sizes[{i}]") for i, size in enumerate(sizes))
+        rng = as_generator(seed, "seed")
+        hidden, last = _resolve_activation(activation), _resolve_activation(output)
+        self.layers = [
+            Dense(n_in, n_out, hidden if i < len(self.sizes) - 2 else last, init, rng, dtype)
+            for i, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:]))
+        ]
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.layers[0].dtype
+
+    @property
+    def num_parameters(self) -> int:
+        """Total number of weights and biases."""
+        return sum(layer.num_parameters for layer in self.layers)
+
+    def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``[(W, b), ...]`` per layer: the arrays themselves, updated in place by an optimizer."""
+        return [layer.parameters() for layer in self.layers]
+
+    def forward(self, X) -> np.ndarray:
+        """Network output for the batch ``X`` of shape ``(batch, sizes[0])``."""
+        A = self.layers[0]._check_input(X, "layer 0")
+        for layer in self.layers:
+            A = layer.forward(A)
+        return A
+
+    def backward(self, dY) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Backpropagate dL/dY (shape of the last output): ``[(dW, db), ...]`` in layer order."""
+        grad = dY
+        for index in range(len(self.layers) - 1, -1, -1):
+            grad = self.layers[index].backward(grad, input_gradient=index > 0)
+        return [(layer.dW, layer.db) for layer in self.layers]
+
+    def loss_and_grads(self, X, Y, loss, *, from_logits: bool = False):
+        """Loss of ``forward(X)`` against ``Y`` and its gradients ``[(dW, db), ...]``.
+
+        With ``from_logits=True`` the network's output is read as logits (use
+        ``output="identity"``) and the loss uses its stable form.
+        """
+        loss = resolve_loss(loss)
+        output = self.forward(X)
+        value = loss(Y, output, from_logits=from_logits)
+        grads = self.backward(loss.grad(Y, output, from_logits=from_logits))
+        return value, grads
+
+    def copy(self, dtype=None) -> MLP:
+        """An independent copy, optionally with parameters cast to ``dtype`` (complex allowed)."""
+        clone = object.__new__(MLP)
+        clone.sizes = self.sizes
+        clone.layers = []
+        for layer in self.layers:
+            twin = object.__new__(Dense)
+            twin.__dict__.update(layer.__dict__)
+            twin.W = layer.W.astype(dtype or layer.W.dtype, copy=True)
+            twin.b = layer.b.astype(dtype or layer.b.dtype, copy=True)
+            twin.dW, twin.db, twin._cache = np.zeros_like(twin.W), np.zeros_like(twin.b), None
+            clone.layers.append(twin)
+        return clone
+
+    def __repr__(self) -> str:
+        hidden = self.layers[0].activation.name if len(self.layers) > 1 else None
+        return (
+            f"MLP(sizes={self.sizes}, activation={hidden!r}, "
+            f"output={self.layers[-1].activation.name!r}, dtype={self.dtype})"
+        )

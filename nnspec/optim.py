@@ -1,0 +1,214 @@
+r"""Stochastic gradient descent, a training loop, and gradient descent on plain functions.
+
+SGD moves every parameter against its gradient, scaled by the learning rate
+:math:`\eta`: :math:`\theta \leftarrow \theta - \eta\, \nabla_\theta L`.
+On a quadratic with Hessian :math:`H` this converges exactly when
+:math:`0 < \eta < 2/\lambda_{\max}(H)` (:func:`critical_learning_rate`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._validation import as_generator, describe, finite_array, positive_float, positive_int
+from .errors import ArgumentError, ShapeError
+from .losses import loss as resolve_loss
+
+__all__ = ["SGD", "History", "critical_learning_rate", "gradient_descent", "train"]
+
+#: Training stops as diverged when the loss exceeds this multiple of its first value.
+DIVERGENCE_FACTOR = 1e6
+
+
+def _flatten(tree, name):
+    if isinstance(tree, np.ndarray):
+        return [tree]
+    if isinstance(tree, (list, tuple)):
+        return [leaf for item in tree for leaf in _flatten(item, name)]
+    raise ArgumentError(f"{name} must be arrays or (nested) lists/tuples of arrays, got {describe(tree)}")
+
+
+class SGD:
+    """Plain stochastic gradient descent: ``param -= learning_rate * grad``, in place.
+
+    Parameters
+    ----------
+    learning_rate : float
+        Step size :math:`\\eta > 0`, finite.
+    """
+
+    def __init__(self, learning_rate):
+        self.learning_rate = positive_float(learning_rate, "learning_rate")
+
+    def step(self, params, grads):
+        """Update ``params`` in place from ``grads`` (same nested structure, e.g. ``[(W, b), ...]``)."""
+        flat_params, flat_grads = _flatten(params, "params"), _flatten(grads, "grads")
+        if len(flat_params) != len(flat_grads):
+            raise ShapeError(f"params has {len(flat_params)} arrays but grads has {len(flat_grads)}")
+        for i, (p, g) in enumerate(zip(flat_params, flat_grads)):
+            if p.shape != g.shape:
+                raise ShapeError(f"params[{i}] has shape {p.shape} but grads[{i}] has shape {g.shape}")
+        for p, g in zip(flat_params, flat_grads):
+            p -= self.learning_rate * g
+        return params
+
+    def __repr__(self) -> str:
+        return f"SGD(learning_rate={self.learning_rate})"
+
+
+@dataclass
+class History:
+    """What :func:`train` saw.
+
+    Attributes
+    ----------
+    losses : ndarray, shape (epochs_run,)
+        Mean mini-batch loss of each epoch.
+    batch_losses : ndarray
+        Loss of every step.
+    diverged : bool
+        True when a loss became non-finite or exceeded ``1e6`` times the first one;
+        training stopped at that step.
+    """
+
+    losses: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    batch_losses: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    diverged: bool = False
+
+    @property
+    def final_loss(self) -> float:
+        return float(self.losses[-1]) if len(self.losses) else float("nan")
+
+
+def _batches(n, batch_size, rng):
+    if batch_size >= n:
+        yield np.arange(n)
+        return
+    order = rng.permutation(n)
+    for start in range(0, n, batch_size):
+        yield order[start : start + batch_size]
+
+
+def train(model, X, Y, *, loss, learning_rate, epochs, batch_size=None, seed=0, from_logits=False) -> History:
+    """Train ``model`` in place with SGD and return its :class:`History`.
+
+    Parameters
+    ----------
+    model : MLP
+    X : array, shape (n, sizes[0])
+    Y : array, shape (n, sizes[-1])
+    loss : str or Loss
+    learning_rate : float
+    epochs : int
+    batch_size : int or None
+        Mini-batch size; None (default) uses the whole data set each step. Mini-batches are
+        shuffled from ``seed`` every epoch.
+    seed : int or Generator
+    from_logits : bool
+        Read the network output as logits (stable cross-entropy).
+    """
+    loss = resolve_loss(loss)
+    optimizer = SGD(learning_rate)
+    epochs = positive_int(epochs, "epochs")
+    X = finite_array(X, "X")
+    Y = finite_array(Y, "Y")
+    if X.ndim != 2 or Y.ndim != 2 or X.shape[0] != Y.shape[0]:
+        raise ShapeError(f"X and Y must be 2-D with the same number of rows, got {X.shape} and {Y.shape}")
+    n = X.shape[0]
+    batch_size = n if batch_size is None else positive_int(batch_size, "batch_size")
+    rng = as_generator(seed, "seed")
+    epoch_losses, step_losses = [], []
+    first, diverged = None, False
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(epochs):
+            total = 0.0
+            for rows in _batches(n, batch_size, rng):
+                output = model.forward(X[rows])
+                if not np.all(np.isfinite(output)):
+                    value = float("inf")
+                else:
+                    value = loss(Y[rows], output, from_logits=from_logits)
+                step_losses.append(value)
+                total += value * len(rows)
+                first = value if first is None else first
+                if not np.isfinite(value) or (first > 0 and value > DIVERGENCE_FACTOR * first):
+                    diverged = True
+                    break
+                optimizer.step(
+                    model.parameters(), model.backward(loss.grad(Y[rows], output, from_logits=from_logits))
+                )
+            epoch_losses.append(total / n if not diverged else step_losses[-1])
+            if diverged:
+                break
+    return History(np.array(epoch_losses), np.array(step_losses), diverged)
+
+
+def gradient_descent(grad, x0, learning_rate, steps) -> np.ndarray:
+    """Iterate :math:`x_{t+1} = x_t - \\eta\\, \\nabla f(x_t)` and return the trajectory.
+
+    Parameters
+    ----------
+    grad : callable
+        :math:`\\nabla f`, mapping an array shaped like ``x0`` to one of the same shape.
+    x0 : float or array
+    learning_rate : float
+    steps : int
+
+    Returns
+    -------
+    ndarray, shape (steps + 1, *x0.shape)
+        ``x_0 ... x_steps``. If an iterate stops being finite (divergence), the
+        trajectory ends at the last finite one, so it has fewer than ``steps + 1`` rows.
+
+    Examples
+    --------
+    >>> path = gradient_descent(lambda x: 2 * x, 1.0, 0.25, 3)
+    >>> path.tolist()
+    [1.0, 0.5, 0.25, 0.125]
+    """
+    if not callable(grad):
+        raise ArgumentError(f"grad must be callable, got {describe(grad)}")
+    eta = positive_float(learning_rate, "learning_rate")
+    steps = positive_int(steps, "steps")
+    x = finite_array(x0, "x0").astype(np.float64)
+    path = [x.copy()]
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(steps):
+            g = np.asarray(grad(x), dtype=np.float64)
+            if g.shape != x.shape:
+                raise ShapeError(f"grad(x) returned shape {g.shape} for x of shape {x.shape}")
+            x = x - eta * g
+            if not np.all(np.isfinite(x)):
+                break
+            path.append(x.copy())
+    return np.array(path)
+
+
+def critical_learning_rate(hessian) -> float:
+    """The largest stable learning rate on a quadratic: :math:`2/\\lambda_{\\max}(H)`.
+
+    Gradient descent on :math:`f(x) = \\tfrac12 x^\\top H x` multiplies the component along
+    each eigenvector by :math:`1 - \\eta\\lambda`; it converges iff every factor has modulus
+    below 1, i.e. iff :math:`0 < \\eta < 2/\\lambda_{\\max}`.
+
+    Parameters
+    ----------
+    hessian : array, shape (n, n)
+        Symmetric, with at least one positive eigenvalue.
+    """
+    H = finite_array(hessian, "hessian")
+    H = np.atleast_2d(H)
+    if H.ndim != 2 or H.shape[0] != H.shape[1]:
+        raise ShapeError(f"hessian must be a square matrix, got shape {H.shape}")
+    scale = max(float(np.max(np.abs(H))), 1.0)
+    if not np.allclose(H, H.T, rtol=0, atol=1e-12 * scale):
+        raise ArgumentError("hessian must be symmetric (H == H.T)")
+    largest = float(np.linalg.eigvalsh(H)[-1])
+    if largest <= 0:
+        raise ArgumentError(
+            f"hessian has no positive eigenvalue (largest {largest}); gradient descent "
+            "does not converge on it for any learning rate"
+        )
+    return 2.0 / largest

@@ -1,0 +1,151 @@
+import numpy as np
+import pytest
+
+import nnspec as ns
+from tests.reference import central_difference, relative_error
+
+XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+XOR_Y = np.array([[0.0], [1.0], [1.0], [0.0]])
+
+
+def test_dense_is_the_formula():
+    layer = ns.Dense(3, 2, activation="tanh", rng=5)
+    layer.b[:] = [0.1, -0.2]
+    X = np.random.default_rng(1).normal(size=(4, 3))
+    expected = np.tanh(np.einsum("bi,ij->bj", X, layer.W) + layer.b)
+    np.testing.assert_allclose(layer.forward(X), expected, rtol=1e-15)
+    assert layer.W.shape == (3, 2) and layer.num_parameters == 3 * 2 + 2
+
+
+def test_mlp_layout_and_counts():
+    model = ns.MLP((2, 4, 3, 1), activation="sigmoid", output="identity", seed=0)
+    assert [layer.W.shape for layer in model.layers] == [(2, 4), (4, 3), (3, 1)]
+    assert model.num_parameters == (2 * 4 + 4) + (4 * 3 + 3) + (3 * 1 + 1)
+    assert [layer.activation.name for layer in model.layers] == ["sigmoid", "sigmoid", "identity"]
+    same = ns.MLP((2, 4, 3, 1), activation="sigmoid", seed=0)
+    for (W1, _), (W2, _) in zip(model.parameters(), same.parameters()):
+        np.testing.assert_array_equal(W1, W2)
+
+
+def _flat_loss(model, X, Y, loss, layer, which, from_logits=False):
+    def f(values):
+        copy = model.copy()
+        setattr(copy.layers[layer], which, values)
+        return loss(Y, copy.forward(X), from_logits=from_logits)
+
+    return f
+
+
+def _worst_backprop_error(model, X, Y, loss, from_logits=False):
+    _, grads = model.loss_and_grads(X, Y, loss, from_logits=from_logits)
+    worst = 0.0
+    for index, (dW, db) in enumerate(grads):
+        for which, analytic in (("W", dW), ("b", db)):
+            start = getattr(model.layers[index], which)
+            numeric = central_difference(
+                _flat_loss(model, X, Y, ns.loss(loss), index, which, from_logits), start
+            )
+            worst = max(worst, float(np.max(relative_error(analytic, numeric, floor=1e-8))))
+    return worst
+
+
+@pytest.mark.parametrize("hidden", ["tanh", "sigmoid"])
+@pytest.mark.parametrize(
+    ("output", "loss", "from_logits"),
+    [("identity", "mse", False), ("sigmoid", "bce", False), ("identity", "bce", True)],
+)
+def test_backward_matches_central_differences(hidden, output, loss, from_logits):
+    rng = np.random.default_rng(3)
+    model = ns.MLP((3, 5, 4, 2), activation=hidden, output=output, seed=1)
+    X, Y = rng.normal(size=(6, 3)), rng.integers(0, 2, size=(6, 2)).astype(float)
+    assert _worst_backprop_error(model, X, Y, loss, from_logits) <= 1e-6
+
+
+def test_softmax_output_with_cce_matches_the_logits_form():
+    rng = np.random.default_rng(4)
+    X, Y = rng.normal(size=(5, 3)), np.eye(4)[rng.integers(0, 4, 5)]
+    probs = ns.MLP((3, 6, 4), output="softmax", seed=2)
+    logits = ns.MLP((3, 6, 4), output="identity", seed=2)
+    value_p, grads_p = probs.loss_and_grads(X, Y, "cce")
+    value_z, grads_z = logits.loss_and_grads(X, Y, "cce", from_logits=True)
+    assert value_p == pytest.approx(value_z, rel=1e-12)
+    for (dW1, db1), (dW2, db2) in zip(grads_p, grads_z):
+        np.testing.assert_allclose(dW1, dW2, rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(db1, db2, rtol=1e-10, atol=1e-14)
+    assert _worst_backprop_error(probs, X, Y, "cce") <= 1e-6
+
+
+def _wrong_transpose(self, dA, *, input_gradient=True):
+    X, Z, A = self._cache
+    delta = self.activation.vjp(Z, dA, A)
+    self.dW, self.db = X.T @ delta, delta.sum(axis=0)
+    # bug: W instead of W.T, which only type-checks for square kernels
+    return delta @ self.W if input_gradient else None
+
+
+def _dropped_bias(self, dA, *, input_gradient=True):
+    X, Z, A = self._cache
+    delta = self.activation.vjp(Z, dA, A)
+    self.dW, self.db = X.T @ delta, np.zeros_like(self.b)
+    return delta @ self.W.T if input_gradient else None
+
+
+@pytest.mark.parametrize("bug", [_wrong_transpose, _dropped_bias], ids=["transpose", "bias"])
+def test_planted_bugs_are_detected(monkeypatch, bug):
+    rng = np.random.default_rng(5)
+    model = ns.MLP((4, 4, 4, 4), activation="tanh", seed=3)
+    X, Y = rng.normal(size=(5, 4)), rng.normal(size=(5, 4))
+    assert _worst_backprop_error(model, X, Y, "mse") <= 1e-6
+    monkeypatch.setattr(ns.Dense, "backward", bug)
+    assert _worst_backprop_error(model, X, Y, "mse") > 1e-3
+
+
+def test_xor_reaches_full_accuracy_from_seed_0():
+    model = ns.MLP((2, 4, 1), activation="tanh", output="sigmoid", seed=0)
+    history = ns.train(model, XOR_X, XOR_Y, loss="bce", learning_rate=1.0, epochs=2000)
+    assert not history.diverged
+    predictions = model.forward(XOR_X) > 0.5
+    assert np.array_equal(predictions, XOR_Y == 1)
+
+
+def test_float32_model_stays_float32():
+    model = ns.MLP((2, 3, 1), dtype=np.float32)
+    output = model.forward(XOR_X)
+    assert output.dtype == np.float32 and model.layers[0].W.dtype == np.float32
+
+
+def test_forward_returns_independent_arrays():
+    model = ns.MLP((2, 3, 1))
+    first = model.forward(XOR_X)
+    kept = first.copy()
+    model.forward(XOR_X * 2)
+    np.testing.assert_array_equal(first, kept)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: ns.MLP((2, 4, 1)).forward(np.zeros((3, 3))), r"X has 3 columns but layer 0 expects 2"),
+        (lambda: ns.MLP((2, 4, 1)).forward(np.zeros(2)), r"X must be a 2-D batch of shape \(batch, 2\)"),
+        (lambda: ns.MLP((2, 4, 1)).forward(np.zeros((3, 2), dtype=int)), r"X has dtype int64"),
+        (lambda: ns.MLP((2, 0, 1)), r"sizes\[1\] must be a positive integer, got 0"),
+        (lambda: ns.MLP((2, -3, 1)), r"sizes\[1\] must be a positive integer, got -3"),
+        (lambda: ns.MLP((2,)), r"sizes must be a sequence of at least 2 positive integers"),
+        (lambda: ns.MLP((2, 1), activation="swish"), r"unknown activation 'swish'; valid names are"),
+        (lambda: ns.MLP((2, 1), init="xavier"), r"unknown initializer 'xavier'"),
+        (lambda: ns.Dense(2, 1).backward(np.zeros((1, 1))), r"backward needs a forward pass first"),
+        (lambda: ns.MLP((2, 1), dtype=np.int64), r"dtype must be float32 or float64, got int64"),
+    ],
+)
+def test_bad_arguments_are_named(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_backward_checks_the_upstream_shape():
+    model = ns.MLP((2, 3, 1))
+    model.forward(XOR_X)
+    with pytest.raises(
+        ns.ShapeError, match=r"dA has shape \(4, 2\) but the layer's output has shape \(4, 1\)"
+    ):
+        model.backward(np.zeros((4, 2)))
