@@ -1,6 +1,6 @@
 """Argument checks shared by the public functions (internal).
 
-Each check raises an :class:`~nnspec.errors.ArgumentError` (a ``ValueError``) whose
+Each check raises an `ArgumentError` (a ``ValueError``) whose
 message names the argument, what was expected and what came.
 """
 
@@ -55,7 +55,7 @@ def inexact_array(value, name: str, *, allow_complex: bool = True) -> np.ndarray
 
 
 def finite_array(value, name: str, *, allow_complex: bool = False) -> np.ndarray:
-    """Like :func:`inexact_array`, and refuse NaN or infinite entries."""
+    """Like `inexact_array`, and refuse NaN or infinite entries."""
     array = inexact_array(value, name, allow_complex=allow_complex)
     if not np.all(np.isfinite(array)):
         bad = np.argwhere(~np.isfinite(array))
@@ -113,7 +113,7 @@ def shape_tuple(shape, name: str = "shape") -> tuple[int, ...]:
 
 
 def same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
-    """Raise :class:`ShapeError` unless ``a`` and ``b`` have the same shape."""
+    """Raise `ShapeError` unless ``a`` and ``b`` have the same shape."""
     if a.shape != b.shape:
         raise ShapeError(f"{name_a} has shape {a.shape} but {name_b} has shape {b.shape}")
 

@@ -1,9 +1,9 @@
 r"""Activation functions: each keeps its value, its derivative and its SymPy definition together.
 
-Every elementwise activation is an :class:`Activation` object ``f`` with
+Every elementwise activation is an `Activation` object ``f`` with
 
 * ``f(z)`` -- the value, same shape and dtype as ``z`` (float32 stays float32);
-* ``f.grad(z)`` -- the elementwise derivative :math:`f'(z)`;
+* ``f.grad(z)`` -- the elementwise derivative $f'(z)$;
 * ``f.expr(x)`` -- the SymPy expression of the symbol ``x`` that defines it.
 
 The numeric forms are chosen so that no finite float32 or float64 input overflows or
@@ -89,9 +89,9 @@ class Activation:
     name : str
         Registry name, e.g. ``"tanh"``.
     formula : str
-        LaTeX of :math:`f(z)`.
+        LaTeX of $f(z)$.
     smooth : bool
-        True when :math:`f'` is continuous (finite differences then converge at O(h^2)).
+        True when $f'$ is continuous (finite differences then converge at O(h^2)).
     complex_safe : bool
         True when ``f`` is analytic, so complex-step differentiation is valid.
     """
@@ -112,7 +112,7 @@ class Activation:
         return array
 
     def __call__(self, z, *, out=None):
-        """Value :math:`f(z)`, elementwise; shape and dtype of ``z``."""
+        """Value $f(z)$, elementwise; shape and dtype of ``z``."""
         array = self._check(z)
         with np.errstate(under="ignore"):
             result = np.asarray(self._value(array), dtype=array.dtype)
@@ -122,7 +122,7 @@ class Activation:
         return out
 
     def grad(self, z, *, out=None):
-        """Derivative :math:`f'(z)`, elementwise; shape and dtype of ``z``."""
+        """Derivative $f'(z)$, elementwise; shape and dtype of ``z``."""
         array = self._check(z)
         with np.errstate(under="ignore"):
             result = np.asarray(self._grad(array), dtype=array.dtype)
@@ -148,7 +148,7 @@ class Activation:
 
 
 class Identity(Activation):
-    r""":math:`f(z) = z`, :math:`f'(z) = 1`."""
+    r"""$f(z) = z$, $f'(z) = 1$."""
 
     name, formula = "identity", "z"
 
@@ -166,11 +166,11 @@ class Identity(Activation):
 
 
 class Sigmoid(Activation):
-    r""":math:`\sigma(z) = 1/(1 + e^{-z})`, :math:`\sigma'(z) = \sigma(z)(1 - \sigma(z))`.
+    r"""$\sigma(z) = 1/(1 + e^{-z})$, $\sigma'(z) = \sigma(z)(1 - \sigma(z))$.
 
-    Computed from :math:`e = e^{-|z|} \in (0, 1]`: :math:`1/(1+e)` for :math:`z \ge 0` and
-    :math:`e/(1+e)` otherwise, so no exponential overflows; the derivative is
-    :math:`e/(1+e)^2`, which keeps full relative precision in both tails.
+    Computed from $e = e^{-|z|} \in (0, 1]$: $1/(1+e)$ for $z \ge 0$ and
+    $e/(1+e)$ otherwise, so no exponential overflows; the derivative is
+    $e/(1+e)^2$, which keeps full relative precision in both tails.
     """
 
     name, formula = "sigmoid", r"\sigma(z) = \frac{1}{1 + e^{-z}}"
@@ -188,9 +188,9 @@ class Sigmoid(Activation):
 
 
 class Tanh(Activation):
-    r""":math:`\tanh z`, with :math:`\tanh'(z) = 1 - \tanh^2 z = 4e/(1+e)^2`, :math:`e = e^{-2|z|}`.
+    r"""$\tanh z$, with $\tanh'(z) = 1 - \tanh^2 z = 4e/(1+e)^2$, $e = e^{-2|z|}$.
 
-    The second form keeps full relative precision where :math:`1 - \tanh^2 z` cancels.
+    The second form keeps full relative precision where $1 - \tanh^2 z$ cancels.
     """
 
     name, formula = "tanh", r"\tanh z = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}"
@@ -207,7 +207,7 @@ class Tanh(Activation):
 
 
 class ReLU(Activation):
-    r""":math:`\max(z, 0)`; derivative 1 for :math:`z > 0`, 0 otherwise (``grad(0) == 0``)."""
+    r"""$\max(z, 0)$; derivative 1 for $z > 0$, 0 otherwise (``grad(0) == 0``)."""
 
     name, formula = "relu", r"\operatorname{relu}(z) = \max(z, 0)"
     smooth, complex_safe = False, False
@@ -223,7 +223,7 @@ class ReLU(Activation):
 
 
 class LeakyReLU(Activation):
-    r""":math:`z` for :math:`z > 0`, else :math:`0.01 z`; derivative 1 or 0.01 (``grad(0) == 0.01``)."""
+    r"""$z$ for $z > 0$, else $0.01 z$; derivative 1 or 0.01 (``grad(0) == 0.01``)."""
 
     name, formula = "leaky_relu", r"\operatorname{leaky}(z) = \max(z, 0.01 z)"
     smooth, complex_safe = False, False
@@ -240,10 +240,10 @@ class LeakyReLU(Activation):
 
 
 class ELU(Activation):
-    r""":math:`z` for :math:`z > 0`, else :math:`\alpha(e^{z} - 1)` with :math:`\alpha = 1`.
+    r"""$z$ for $z > 0$, else $\alpha(e^{z} - 1)$ with $\alpha = 1$.
 
-    The derivative is 1 for :math:`z > 0` and :math:`\alpha e^{z}` otherwise; with
-    :math:`\alpha = 1` both sides give 1 at 0, so ELU is continuously differentiable.
+    The derivative is 1 for $z > 0$ and $\alpha e^{z}$ otherwise; with
+    $\alpha = 1$ both sides give 1 at 0, so ELU is continuously differentiable.
     """
 
     name, formula = (
@@ -265,7 +265,7 @@ class ELU(Activation):
 
 
 class Softplus(Activation):
-    r""":math:`\log(1 + e^{z}) = \max(z, 0) + \log(1 + e^{-|z|})`; derivative :math:`\sigma(z)`."""
+    r"""$\log(1 + e^{z}) = \max(z, 0) + \log(1 + e^{-|z|})$; derivative $\sigma(z)$."""
 
     name, formula = "softplus", r"\operatorname{softplus}(z) = \log\left(1 + e^{z}\right)"
 
@@ -281,10 +281,10 @@ class Softplus(Activation):
 
 
 class GELU(Activation):
-    r"""Exact GELU: :math:`z\,\Phi(z) = \tfrac{z}{2}\left(1 + \operatorname{erf}(z/\sqrt{2})\right)`.
+    r"""Exact GELU: $z\,\Phi(z) = \tfrac{z}{2}\left(1 + \operatorname{erf}(z/\sqrt{2})\right)$.
 
-    Computed as :math:`\tfrac{z}{2}\operatorname{erfc}(-z/\sqrt 2)`, accurate in both tails.
-    The derivative is :math:`\Phi(z) + z\,\varphi(z)` with :math:`\varphi` the standard
+    Computed as $\tfrac{z}{2}\operatorname{erfc}(-z/\sqrt 2)$, accurate in both tails.
+    The derivative is $\Phi(z) + z\,\varphi(z)$ with $\varphi$ the standard
     normal density (Hendrycks & Gimpel 2016).
     """
 
@@ -310,10 +310,10 @@ class GELU(Activation):
 
 
 class Softmax(Activation):
-    r"""Softmax along ``axis``: :math:`s_i = e^{z_i - m} / \sum_j e^{z_j - m}`, :math:`m = \max_j z_j`.
+    r"""Softmax along ``axis``: $s_i = e^{z_i - m} / \sum_j e^{z_j - m}$, $m = \max_j z_j$.
 
     Subtracting the row maximum changes nothing mathematically and keeps every
-    exponential in :math:`(0, 1]`. Not elementwise: use :meth:`jacobian` or :meth:`vjp`.
+    exponential in $(0, 1]$. Not elementwise: use `jacobian` or `vjp`.
     """
 
     name, formula = "softmax", r"\operatorname{softmax}(z)_i = \frac{e^{z_i}}{\sum_j e^{z_j}}"
@@ -344,7 +344,7 @@ class Softmax(Activation):
         raise ArgumentError("softmax is not elementwise: use softmax.jacobian(z) or softmax.vjp(z, upstream)")
 
     def jacobian(self, z):
-        r"""Jacobian :math:`J_{ij} = s_i(\delta_{ij} - s_j)` of the last axis.
+        r"""Jacobian $J_{ij} = s_i(\delta_{ij} - s_j)$ of the last axis.
 
         Parameters
         ----------
@@ -361,7 +361,7 @@ class Softmax(Activation):
         return diagonal - s[..., :, None] * s[..., None, :]
 
     def vjp(self, z, upstream, value=None):
-        r"""dL/dz from dL/ds along the last axis: :math:`s \odot (g - \langle g, s\rangle)`."""
+        r"""dL/dz from dL/ds along the last axis: $s \odot (g - \langle g, s\rangle)$."""
         s = self(z) if value is None else value
         return s * (upstream - np.sum(upstream * s, axis=-1, keepdims=True))
 
@@ -390,7 +390,7 @@ ACTIVATIONS = {f.name: f for f in (identity, sigmoid, tanh, relu, leaky_relu, el
 
 
 def activation(name) -> Activation:
-    """Return the activation called ``name`` (an :class:`Activation` is returned as is).
+    """Return the activation called ``name`` (an `Activation` is returned as is).
 
     Raises
     ------

@@ -3,18 +3,16 @@ r"""Weight initializers with Keras semantics.
 A kernel of shape ``(fan_in, fan_out)`` (dense) or ``(kh, kw, in, out)`` (convolution)
 is filled from a distribution whose variance depends on its fans:
 
-=================  ==================  =================================
-initializer        target variance     uniform limit / normal bound
-=================  ==================  =================================
-``glorot_*``       2/(fan_in+fan_out)  :math:`\sqrt{6/(\text{fan_in}+\text{fan_out})}`
-``he_*``           2/fan_in            :math:`\sqrt{6/\text{fan_in}}`
-``lecun_*``        1/fan_in            :math:`\sqrt{3/\text{fan_in}}`
-=================  ==================  =================================
+| initializer | target variance $v$ | uniform limit $\sqrt{3v}$ |
+|---|---|---|
+| `glorot_*` | $2/(n_\text{in}+n_\text{out})$ | $\sqrt{6/(n_\text{in}+n_\text{out})}$ |
+| `he_*` | $2/n_\text{in}$ | $\sqrt{6/n_\text{in}}$ |
+| `lecun_*` | $1/n_\text{in}$ | $\sqrt{3/n_\text{in}}$ |
 
 The ``*_normal`` variants draw from a normal with standard deviation
-:math:`\sigma = \sqrt{v}/0.87962566103423978`, truncated at :math:`\pm 2\sigma`. Truncating a
+$\sigma = \sqrt{v}/0.87962566103423978$, truncated at $\pm 2\sigma$. Truncating a
 normal at two standard deviations multiplies its standard deviation by 0.8796...,
-so the rescaling makes the variance of the result exactly the target :math:`v`
+so the rescaling makes the variance of the result exactly the target $v$
 (Glorot & Bengio 2010; He et al. 2015; LeCun et al. 1998; Keras ``VarianceScaling``).
 
 Every initializer is called as ``init(shape, rng, dtype=np.float64)`` where ``rng`` is a
@@ -196,7 +194,7 @@ INITIALIZERS = {
 
 
 def initializer(name) -> Initializer:
-    """Return the initializer called ``name`` (an :class:`Initializer` is returned as is)."""
+    """Return the initializer called ``name`` (an `Initializer` is returned as is)."""
     if isinstance(name, Initializer):
         return name
     return lookup(INITIALIZERS, name, "initializer")

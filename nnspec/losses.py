@@ -4,17 +4,17 @@ Each loss ``L`` is called as ``L(y_true, y_pred, *, from_logits=False) -> float`
 ``L.grad(y_true, y_pred, *, from_logits=False)``, the derivative of that scalar with respect
 to ``y_pred`` (same shape), and ``L.expr(...)``, its SymPy definition.
 
-Reductions: :data:`mse` and :data:`binary_crossentropy` average over all elements;
-:data:`categorical_crossentropy` sums over the classes (last axis) and averages over the
+Reductions: `mse` and `binary_crossentropy` average over all elements;
+`categorical_crossentropy` sums over the classes (last axis) and averages over the
 batch.
 
-From probabilities, predictions are clipped to :math:`[\epsilon, 1 - \epsilon]` with
-:math:`\epsilon = 10^{-12}` for float64 and :math:`10^{-7}` for float32 (Keras' value); where
+From probabilities, predictions are clipped to $[\epsilon, 1 - \epsilon]$ with
+$\epsilon = 10^{-12}$ for float64 and $10^{-7}$ for float32 (Keras' value); where
 the clip is active the computed loss is flat, so its gradient there is 0. From logits the
-losses use the stable forms, exact and finite for logits up to :math:`\pm 10^4`:
+losses use the stable forms, exact and finite for logits up to $\pm 10^4$:
 
-* binary: :math:`\max(z, 0) - z y + \log(1 + e^{-|z|})` (= softplus(z) - z y);
-* categorical: :math:`\operatorname{logsumexp}(z) - \sum_i y_i z_i`.
+* binary: $\max(z, 0) - z y + \log(1 + e^{-|z|})$ (= softplus(z) - z y);
+* categorical: $\operatorname{logsumexp}(z) - \sum_i y_i z_i$.
 """
 
 from __future__ import annotations
@@ -137,8 +137,8 @@ class Loss:
 
 
 class MeanSquaredError(Loss):
-    r""":math:`L = \frac1n \sum_i (\hat y_i - y_i)^2` over all :math:`n` elements;
-    :math:`\partial L/\partial \hat y = 2(\hat y - y)/n`."""
+    r"""$L = \frac1n \sum_i (\hat y_i - y_i)^2$ over all $n$ elements;
+    $\partial L/\partial \hat y = 2(\hat y - y)/n$."""
 
     name = "mse"
     accepts_logits = False
@@ -156,10 +156,10 @@ class MeanSquaredError(Loss):
 
 
 class BinaryCrossentropy(Loss):
-    r""":math:`L = -\frac1n \sum_i y_i \log p_i + (1 - y_i)\log(1 - p_i)`, mean over all elements.
+    r"""$L = -\frac1n \sum_i y_i \log p_i + (1 - y_i)\log(1 - p_i)$, mean over all elements.
 
-    From logits :math:`z`: :math:`L = \frac1n\sum_i \operatorname{softplus}(z_i) - z_i y_i` and
-    :math:`\partial L/\partial z = (\sigma(z) - y)/n`.
+    From logits $z$: $L = \frac1n\sum_i \operatorname{softplus}(z_i) - z_i y_i$ and
+    $\partial L/\partial z = (\sigma(z) - y)/n$.
     """
 
     name = "binary_crossentropy"
@@ -197,10 +197,10 @@ class BinaryCrossentropy(Loss):
 
 
 class CategoricalCrossentropy(Loss):
-    r""":math:`L = -\frac1B \sum_b \sum_i y_{bi} \log p_{bi}`: classes on the last axis.
+    r"""$L = -\frac1B \sum_b \sum_i y_{bi} \log p_{bi}$: classes on the last axis.
 
-    From logits :math:`z`: :math:`L = \frac1B \sum_b \operatorname{logsumexp}(z_b) - \sum_i
-    y_{bi} z_{bi}` and :math:`\partial L/\partial z = (\operatorname{softmax}(z) - y)/B`.
+    From logits $z$: $L = \frac1B \sum_b \operatorname{logsumexp}(z_b) - \sum_i
+    y_{bi} z_{bi}$ and $\partial L/\partial z = (\operatorname{softmax}(z) - y)/B$.
     Targets are one-hot or probability rows summing to 1.
     """
 
@@ -274,7 +274,7 @@ LOSSES = {
 
 def loss(name) -> Loss:
     """Return the loss called ``name`` (``"mse"``, ``"bce"``/``"binary_crossentropy"``,
-    ``"cce"``/``"categorical_crossentropy"``); a :class:`Loss` is returned as is."""
+    ``"cce"``/``"categorical_crossentropy"``); a `Loss` is returned as is."""
     if isinstance(name, Loss):
         return name
     return lookup(LOSSES, name, "loss")

@@ -1,17 +1,17 @@
 r"""Dense layers and multilayer perceptrons with hand-written backpropagation.
 
-A :class:`Dense` layer maps a batch :math:`X` of shape ``(batch, fan_in)`` to
-:math:`A = f(Z)`, :math:`Z = X W + b`, with ``W.shape == (fan_in, fan_out)`` (Keras'
-layout). Given :math:`\partial L/\partial A` its backward pass is the chain rule:
+A `Dense` layer maps a batch $X$ of shape ``(batch, fan_in)`` to
+$A = f(Z)$, $Z = X W + b$, with ``W.shape == (fan_in, fan_out)`` (Keras'
+layout). Given $\partial L/\partial A$ its backward pass is the chain rule:
 
-.. math::
+$$
+\delta = \frac{\partial L}{\partial A} \odot f'(Z), \quad
+\frac{\partial L}{\partial W} = X^\top \delta, \quad
+\frac{\partial L}{\partial b} = \sum_{\text{rows}} \delta, \quad
+\frac{\partial L}{\partial X} = \delta W^\top .
+$$
 
-    \delta = \frac{\partial L}{\partial A} \odot f'(Z), \quad
-    \frac{\partial L}{\partial W} = X^\top \delta, \quad
-    \frac{\partial L}{\partial b} = \textstyle\sum_{\text{rows}} \delta, \quad
-    \frac{\partial L}{\partial X} = \delta W^\top .
-
-An :class:`MLP` chains layers; ``backward`` runs them in reverse and returns
+An `MLP` chains layers; ``backward`` runs them in reverse and returns
 ``[(dW, db), ...]`` in layer order.
 """
 
@@ -31,14 +31,14 @@ __all__ = ["MLP", "Dense"]
 
 
 class Dense:
-    """A fully connected layer :math:`A = f(XW + b)`.
+    """A fully connected layer $A = f(XW + b)$.
 
     Parameters
     ----------
     fan_in, fan_out : int
         Input and output widths.
     activation : str or Activation
-        Name in :data:`nnspec.ACTIVATIONS` (default ``"identity"``).
+        Name in `ACTIVATIONS` (default ``"identity"``).
     init : str or Initializer
         Kernel initializer (default ``"glorot_uniform"``); the bias starts at 0.
     rng : numpy.random.Generator or int
@@ -49,7 +49,7 @@ class Dense:
     ----------
     W : array, shape (fan_in, fan_out)
     b : array, shape (fan_out,)
-    dW, db : arrays of the same shapes, set by :meth:`backward`.
+    dW, db : arrays of the same shapes, set by `backward`.
     """
 
     def __init__(
@@ -87,7 +87,7 @@ class Dense:
         return self.W, self.b
 
     def forward(self, X) -> np.ndarray:
-        """Activations :math:`f(XW + b)`, shape ``(batch, fan_out)``; keeps what backward needs."""
+        """Activations $f(XW + b)$, shape ``(batch, fan_out)``; keeps what backward needs."""
         X = self._check_input(X, self.name)
         Z = X @ self.W + self.b
         A = self.activation(Z)

@@ -1,9 +1,9 @@
 r"""Stochastic gradient descent, a training loop, and gradient descent on plain functions.
 
 SGD moves every parameter against its gradient, scaled by the learning rate
-:math:`\eta`: :math:`\theta \leftarrow \theta - \eta\, \nabla_\theta L`.
-On a quadratic with Hessian :math:`H` this converges exactly when
-:math:`0 < \eta < 2/\lambda_{\max}(H)` (:func:`critical_learning_rate`).
+$\eta$: $\theta \leftarrow \theta - \eta\, \nabla_\theta L$.
+On a quadratic with Hessian $H$ this converges exactly when
+$0 < \eta < 2/\lambda_{\max}(H)$ (`critical_learning_rate`).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class SGD:
     Parameters
     ----------
     learning_rate : float
-        Step size :math:`\\eta > 0`, finite.
+        Step size $\\eta > 0$, finite.
     """
 
     def __init__(self, learning_rate):
@@ -60,7 +60,7 @@ class SGD:
 
 @dataclass
 class History:
-    """What :func:`train` saw.
+    """What `train` saw.
 
     Attributes
     ----------
@@ -92,7 +92,7 @@ def _batches(n, batch_size, rng):
 
 
 def train(model, X, Y, *, loss, learning_rate, epochs, batch_size=None, seed=0, from_logits=False) -> History:
-    """Train ``model`` in place with SGD and return its :class:`History`.
+    """Train ``model`` in place with SGD and return its `History`.
 
     Parameters
     ----------
@@ -146,12 +146,12 @@ def train(model, X, Y, *, loss, learning_rate, epochs, batch_size=None, seed=0, 
 
 
 def gradient_descent(grad, x0, learning_rate, steps) -> np.ndarray:
-    """Iterate :math:`x_{t+1} = x_t - \\eta\\, \\nabla f(x_t)` and return the trajectory.
+    """Iterate $x_{t+1} = x_t - \\eta\\, \\nabla f(x_t)$ and return the trajectory.
 
     Parameters
     ----------
     grad : callable
-        :math:`\\nabla f`, mapping an array shaped like ``x0`` to one of the same shape.
+        $\\nabla f$, mapping an array shaped like ``x0`` to one of the same shape.
     x0 : float or array
     learning_rate : float
     steps : int
@@ -187,11 +187,11 @@ def gradient_descent(grad, x0, learning_rate, steps) -> np.ndarray:
 
 
 def critical_learning_rate(hessian) -> float:
-    """The largest stable learning rate on a quadratic: :math:`2/\\lambda_{\\max}(H)`.
+    """The largest stable learning rate on a quadratic: $2/\\lambda_{\\max}(H)$.
 
-    Gradient descent on :math:`f(x) = \\tfrac12 x^\\top H x` multiplies the component along
-    each eigenvector by :math:`1 - \\eta\\lambda`; it converges iff every factor has modulus
-    below 1, i.e. iff :math:`0 < \\eta < 2/\\lambda_{\\max}`.
+    Gradient descent on $f(x) = \\tfrac12 x^\\top H x$ multiplies the component along
+    each eigenvector by $1 - \\eta\\lambda$; it converges iff every factor has modulus
+    below 1, i.e. iff $0 < \\eta < 2/\\lambda_{\\max}$.
 
     Parameters
     ----------
