@@ -4,7 +4,7 @@
 hand-written backpropagation, SGD and the training loop.
 """
 
-from . import activations, initializers, losses, network, optim
+from . import activations, gradcheck, initializers, losses, network, optim
 from .activations import (
     ACTIVATIONS,
     Activation,
@@ -20,6 +20,7 @@ from .activations import (
     tanh,
 )
 from .errors import ArgumentError, ExpressionError, GradientMismatch, ShapeError
+from .gradcheck import GradientReport, ParameterCheck, check_gradients, numerical_gradient, relative_error
 from .initializers import (
     INITIALIZERS,
     Initializer,
@@ -52,20 +53,24 @@ __all__ = [
     "Dense",
     "ExpressionError",
     "GradientMismatch",
+    "GradientReport",
     "History",
     "Initializer",
     "Loss",
+    "ParameterCheck",
     "ShapeError",
     "activation",
     "activations",
     "binary_crossentropy",
     "categorical_crossentropy",
+    "check_gradients",
     "compute_fans",
     "critical_learning_rate",
     "elu",
     "gelu",
     "glorot_normal",
     "glorot_uniform",
+    "gradcheck",
     "gradient_descent",
     "he_normal",
     "he_uniform",
@@ -79,9 +84,11 @@ __all__ = [
     "losses",
     "mse",
     "network",
+    "numerical_gradient",
     "optim",
     "random_normal",
     "random_uniform",
+    "relative_error",
     "relu",
     "sigmoid",
     "softmax",

@@ -44,6 +44,14 @@ def _epsilon(dtype) -> float:
     return EPSILON.get(np.dtype(dtype), EPSILON[np.dtype(np.float64)])
 
 
+def _clip_probabilities(p: np.ndarray, eps: float) -> np.ndarray:
+    """``p`` clipped to [eps, 1 - eps]; complex ``p`` (complex step) is compared by its real part
+    and passes unchanged where the clip is inactive, so the imaginary part survives."""
+    if p.dtype.kind != "c":
+        return np.clip(p, eps, 1 - eps)
+    return np.where((p.real >= eps) & (p.real <= 1 - eps), p, np.clip(p.real, eps, 1 - eps))
+
+
 def _in_unit_interval(array: np.ndarray, name: str, what: str) -> None:
     real = array.real
     if np.any((real < 0) | (real > 1)):
@@ -172,13 +180,13 @@ class BinaryCrossentropy(Loss):
 
     def _value(self, y, p):
         eps = _epsilon(p.dtype)
-        q = np.clip(p, eps, 1 - eps)
+        q = _clip_probabilities(p, eps)
         return -np.sum(y * np.log(q) + (1 - y) * np.log1p(-q)) / p.size
 
     def _grad(self, y, p):
         eps = _epsilon(p.dtype)
-        inside = (p >= eps) & (p <= 1 - eps)
-        q = np.clip(p, eps, 1 - eps)
+        inside = (p.real >= eps) & (p.real <= 1 - eps)
+        q = _clip_probabilities(p, eps)
         return np.where(inside, (q - y) / (q * (1 - q)), 0) / p.size
 
     def _value_logits(self, y, z):
@@ -230,12 +238,12 @@ class CategoricalCrossentropy(Loss):
 
     def _value(self, y, p):
         eps = _epsilon(p.dtype)
-        return -np.sum(y * np.log(np.clip(p, eps, 1 - eps))) / self._batch(p)
+        return -np.sum(y * np.log(_clip_probabilities(p, eps))) / self._batch(p)
 
     def _grad(self, y, p):
         eps = _epsilon(p.dtype)
-        inside = (p >= eps) & (p <= 1 - eps)
-        return np.where(inside, -y / np.clip(p, eps, 1 - eps), 0) / self._batch(p)
+        inside = (p.real >= eps) & (p.real <= 1 - eps)
+        return np.where(inside, -y / _clip_probabilities(p, eps), 0) / self._batch(p)
 
     def _value_logits(self, y, z):
         shift = np.max(z.real, axis=-1, keepdims=True)

@@ -1,0 +1,160 @@
+r"""Finite differences and the complex step, one entry at a time (internal; public via gradcheck).
+
+With step :math:`h_i = h \max(1, |x_i|)` for entry :math:`i`:
+
+* central :math:`D(h) = (f(x + h e_i) - f(x - h e_i)) / 2h`, error :math:`O(h^2)`;
+* Richardson :math:`(4 D(h/2) - D(h)) / 3`, error :math:`O(h^4)`;
+* complex step :math:`\operatorname{Im} f(x + i h e_i) / h`, no subtraction.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from ._validation import describe, finite_array, positive_float
+from .errors import ArgumentError
+
+__all__ = ["DEFAULT_STEPS", "check_method", "numerical_gradient", "require_float64"]
+
+#: Default relative step ``h`` per method (the step of entry i is ``h * max(1, |x_i|)``).
+DEFAULT_STEPS = {"central": 1e-5, "richardson": 1e-3, "complex": 1e-20}
+
+_FLOAT32_ADVICE = (
+    "finite differences in float32 cannot resolve gradients: round-off and truncation balance "
+    "at a relative error of about eps**(1/3) ~ 5e-3 at best (eps = 1.2e-7). Check in float64 "
+    "instead: model.copy(dtype=np.float64) and X.astype(np.float64)"
+)
+
+
+def require_float64(array_dtype, name: str) -> None:
+    """Refuse a float32 ``name`` (a dtype) with the reason and the float64 recipe."""
+    if np.dtype(array_dtype) == np.float32:
+        raise ArgumentError(f"{name} is float32; {_FLOAT32_ADVICE}")
+
+
+def check_method(method) -> str:
+    """Return ``method`` if it names a difference scheme, else raise listing the valid ones."""
+    if not isinstance(method, str) or method not in DEFAULT_STEPS:
+        raise ArgumentError(f"method must be one of {', '.join(map(repr, DEFAULT_STEPS))}; got {method!r}")
+    return method
+
+
+def _real_value(value, where: str) -> float:
+    """The real scalar ``f`` returned, or an error naming what came instead."""
+    array = np.asarray(value)
+    if array.size != 1 or array.dtype.kind not in "iuf":
+        raise ArgumentError(f"f must return a real scalar, got {describe(value)} at {where}")
+    result = float(array.reshape(()))
+    if not np.isfinite(result):
+        raise ArgumentError(f"f returned {result} at {where}; numerical gradients need finite values")
+    return result
+
+
+def _central(f, x: np.ndarray, index, step: float) -> float:
+    original = x[index]
+    up, down = original + step, original - step
+    x[index] = up
+    f_up = _real_value(f(x.copy()), f"x[{index}] + h")
+    x[index] = down
+    f_down = _real_value(f(x.copy()), f"x[{index}] - h")
+    x[index] = original
+    return (f_up - f_down) / (up - down)  # the step actually taken, after rounding
+
+
+def _complex_value(f, z: np.ndarray, index):
+    advice = "f is not complex-safe; use method='central'"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", np.exceptions.ComplexWarning)
+            value = f(z)
+    except np.exceptions.ComplexWarning as error:
+        raise ArgumentError(f"f discarded the imaginary part of its input ({error}); {advice}") from error
+    except TypeError as error:
+        raise ArgumentError(f"f raised TypeError on complex input ({error}); {advice}") from error
+    array = np.asarray(value)
+    if array.size != 1 or array.dtype.kind not in "iufc":
+        raise ArgumentError(f"f must return a scalar, got {describe(value)} at x[{index}] + ih")
+    if array.dtype.kind != "c":
+        raise ArgumentError(
+            f"f returned a real {array.dtype} for complex input x[{index}] + ih: it dropped the "
+            f"imaginary part, so the complex step cannot see the derivative; {advice}"
+        )
+    result = complex(array.reshape(()))
+    if not np.isfinite(result):
+        raise ArgumentError(f"f returned {result} at x[{index}] + ih; numerical gradients need finite values")
+    return result
+
+
+def _complex_step(f, x: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    grad = np.empty_like(x)
+    for index in np.ndindex(x.shape):
+        z = x.astype(np.complex128)
+        z[index] += 1j * steps[index]
+        grad[index] = _complex_value(f, z, index).imag / steps[index]
+
+    # An exactly zero imaginary part is either a zero derivative or a dropped imaginary part
+    # (np.real, abs, a cast inside f). Central differences of Re f tell the two apart.
+    def real_part(values):
+        return _complex_value(f, values.astype(np.complex128), "x").real
+
+    scale = abs(real_part(x))
+    for index in zip(*np.nonzero(grad == 0)):
+        step = DEFAULT_STEPS["central"] * max(1.0, abs(x[index]))
+        noise = 1e3 * np.finfo(np.float64).eps * max(scale, 1.0) / step
+        estimate = _central(real_part, x.copy(), index, step)
+        if abs(estimate) > noise:
+            raise ArgumentError(
+                f"Im f(x + ih e_i) is exactly 0 at index {index} while central differences give "
+                f"{estimate:.6g}: f drops the imaginary part, so it is not complex-safe; use method='central'"
+            )
+    return grad
+
+
+def numerical_gradient(f, x, method="central", h=None) -> np.ndarray:
+    r"""Gradient of a scalar function by finite differences, one entry at a time.
+
+    Parameters
+    ----------
+    f : callable
+        Maps an array shaped like ``x`` to a scalar. For ``method="complex"`` it receives a
+        complex128 array and must carry the imaginary part through to its (complex) result.
+    x : array_like of float64, any shape
+        The point; float32 is refused (see :func:`check_gradients`).
+    method : {"central", "richardson", "complex"}
+        See the module docstring for the formulas and their error orders.
+    h : float > 0, optional
+        Relative step; entry ``i`` moves by :math:`h \max(1, |x_i|)`. Defaults:
+        :data:`DEFAULT_STEPS` (1e-5 central, 1e-3 Richardson, 1e-20 complex).
+
+    Returns
+    -------
+    ndarray of float64, shape of ``x``
+
+    Raises
+    ------
+    ArgumentError
+        Unknown method, non-finite ``x`` or ``f(x)``, a non-scalar ``f``; with
+        ``method="complex"``, a function that is not complex-safe: it returns a real number,
+        discards the imaginary part on the way (``ComplexWarning``), refuses complex input, or
+        gives an imaginary part of exactly 0 where central differences see a slope.
+    """
+    if not callable(f):
+        raise ArgumentError(f"f must be callable, got {describe(f)}")
+    method = check_method(method)
+    x = finite_array(x, "x")
+    require_float64(x.dtype, "x")
+    x = np.array(x, dtype=np.float64)
+    step = DEFAULT_STEPS[method] if h is None else positive_float(h, "h")
+    steps = step * np.maximum(1.0, np.abs(x))
+    if method == "complex":
+        return _complex_step(f, x, steps)
+    grad = np.empty_like(x)
+    for index in np.ndindex(x.shape):
+        coarse = _central(f, x, index, steps[index])
+        if method == "central":
+            grad[index] = coarse
+        else:
+            grad[index] = (4 * _central(f, x, index, steps[index] / 2) - coarse) / 3
+    return grad

@@ -1,0 +1,165 @@
+r"""Numerical gradients and gradient checking: is a hand-written backward pass right?
+
+Three ways to differentiate a scalar function :math:`f` of an array numerically, one entry
+:math:`x_i` at a time, with step :math:`h_i = h \max(1, |x_i|)`:
+
+* ``"central"``: :math:`D(h) = \dfrac{f(x + h e_i) - f(x - h e_i)}{2h}`, error
+  :math:`O(h^2)` plus round-off :math:`\sim \epsilon |f| / h` (default :math:`h = 10^{-5}`);
+* ``"richardson"``: :math:`\dfrac{4 D(h/2) - D(h)}{3}` cancels the :math:`h^2` term of
+  :math:`D`, error :math:`O(h^4)` (default :math:`h = 10^{-3}`, where the two errors balance);
+* ``"complex"``: :math:`\operatorname{Im} f(x + i h e_i) / h` (Squire & Trapp 1998) has no
+  subtraction, hence no cancellation: accurate to round-off with :math:`h = 10^{-20}`, but only
+  for functions that are analytic and written to carry the imaginary part through.
+
+:func:`check_gradients` compares a model's backpropagation with one of them.
+
+Examples
+--------
+>>> import nnspec as ns
+>>> g = ns.numerical_gradient(lambda x: np.sum(np.sin(x)), np.array([0.0, 1.0]), method="complex")
+>>> bool(np.allclose(g, np.cos([0.0, 1.0]), rtol=1e-15))
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._differences import DEFAULT_STEPS, check_method, numerical_gradient, require_float64
+from ._report import GradientReport, ParameterCheck, compare_gradients, relative_error
+from ._validation import describe, finite_array, positive_float
+from .errors import ArgumentError
+from .losses import loss as resolve_loss
+
+__all__ = [
+    "DEFAULT_STEPS",
+    "TOLERANCES",
+    "GradientReport",
+    "ParameterCheck",
+    "check_gradients",
+    "compare_gradients",
+    "noise_floor",
+    "numerical_gradient",
+    "relative_error",
+    "require_float64",
+]
+
+#: Default tolerance of :func:`check_gradients` by (method, every activation smooth).
+TOLERANCES = {
+    ("central", True): 1e-6,
+    ("central", False): 1e-4,
+    ("richardson", True): 1e-9,
+    ("richardson", False): 1e-4,
+    ("complex", True): 1e-12,
+}
+
+
+def noise_floor(method, loss_value, grads, tolerance) -> float:
+    r"""Magnitude below which a check compares gradient entries absolutely.
+
+    The reference carries an absolute round-off error of about
+    :math:`\text{noise} = 10\,\epsilon\,(c\,|L| / h + G)`: the difference quotient's
+    :math:`\epsilon |L| / h` (:math:`c = 1` central, 3 Richardson, 0 complex step) and the
+    cancellation in sums over the batch, :math:`\epsilon G` with :math:`G` the largest gradient
+    entry. An entry smaller than ``noise / tolerance`` cannot be resolved to ``tolerance``
+    relatively, so it is compared as :math:`|a - b| \le \text{noise}` instead.
+    """
+    eps = np.finfo(np.float64).eps
+    difference = {"central": 1.0, "richardson": 3.0}.get(method, 0.0) * abs(loss_value)
+    if difference:
+        difference /= DEFAULT_STEPS[method]
+    largest = max((float(np.max(np.abs(g))) for pair in grads for g in pair), default=0.0)
+    return max(10 * eps * (difference + largest) / tolerance, float(np.finfo(np.float64).tiny))
+
+
+def _loss_of_parameter(twin, target, X, Y, loss, from_logits):
+    def f(values):
+        target[...] = values
+        return loss(Y, twin.forward(X), from_logits=from_logits)
+
+    return f
+
+
+def check_gradients(
+    model, X, Y, loss, method="central", *, from_logits=False, tolerance=None, raise_exception=False
+) -> GradientReport:
+    r"""Compare ``model.loss_and_grads`` with numerical gradients of every weight and bias.
+
+    Each parameter entry is perturbed in a copy of ``model`` (the model itself is not
+    changed) and the loss of ``X``, ``Y`` recomputed; the report keeps each parameter's worst
+    relative error.
+
+    Default tolerances (relative error, float64):
+
+    ==============  =====================  =========================================
+    method          smooth activations     an activation with kinks (relu, leaky_relu)
+    ==============  =====================  =========================================
+    ``central``     1e-6                   1e-4
+    ``richardson``  1e-9                   1e-4
+    ``complex``     1e-12                  refused (not complex-analytic)
+    ==============  =====================  =========================================
+
+    Entries smaller than the reference's round-off level are compared absolutely (see
+    :func:`noise_floor`; the report records the floor). float32 models or inputs are
+    refused: finite differences in float32 resolve gradients to about
+    :math:`\epsilon^{1/3} \approx 5 \times 10^{-3}` at best. Near a kink the one-sided
+    slopes differ, so a kinked network can fail where some ``z`` lies within a step of 0.
+
+    Parameters
+    ----------
+    model : MLP (float64)
+    X : array, shape (batch, sizes[0]), float64
+    Y : array, shape (batch, sizes[-1])
+    loss : str or Loss
+    method : {"central", "richardson", "complex"}
+        ``"complex"`` evaluates ``model.copy(dtype=np.complex128)``; every activation must be
+        complex-analytic (tanh, sigmoid, softplus, identity, elu, softmax).
+    from_logits : bool
+        Read the output as logits (cross-entropies only).
+    tolerance : float, optional
+        Overrides the table above.
+    raise_exception : bool
+        Raise :class:`~nnspec.errors.GradientMismatch` (parameter, index, both values,
+        tolerance) instead of returning a failed report.
+
+    Returns
+    -------
+    GradientReport
+        ``.passed``, ``.worst`` and one entry per parameter (``layers[i].W``, ``layers[i].b``).
+    """
+    method = check_method(method)
+    if not hasattr(model, "layers") or not hasattr(model, "loss_and_grads"):
+        raise ArgumentError(f"model must be an nnspec MLP, got {describe(model)}")
+    require_float64(model.dtype, "the model")
+    if np.dtype(model.dtype) != np.float64:
+        raise ArgumentError(f"the model must be float64, got {model.dtype}")
+    X = finite_array(X, "X")
+    require_float64(X.dtype, "X")
+    loss = resolve_loss(loss)
+    smooth = all(layer.activation.smooth for layer in model.layers)
+    if method == "complex":
+        for i, layer in enumerate(model.layers):
+            if not layer.activation.complex_safe:
+                raise ArgumentError(
+                    f"layer {i} uses {layer.activation.name}, which is not complex-analytic, so the "
+                    "complex step cannot differentiate this network; use method='central' "
+                    f"(default tolerance {TOLERANCES[('central', smooth)]:g})"
+                )
+    default = TOLERANCES[(method, smooth or method == "complex")]
+    tolerance = default if tolerance is None else positive_float(tolerance, "tolerance")
+    value, analytic = model.copy().loss_and_grads(X, Y, loss, from_logits=from_logits)
+    twin = model.copy(dtype=np.complex128 if method == "complex" else None)
+    reference = []
+    for layer in twin.layers:
+        pair = []
+        for target in (layer.W, layer.b):
+            start = target.real.copy()
+            f = _loss_of_parameter(twin, target, X, Y, loss, from_logits)
+            pair.append(numerical_gradient(f, start, method))
+            target[...] = start
+        reference.append(tuple(pair))
+    floor = noise_floor(method, value, analytic, tolerance)
+    report = compare_gradients(analytic, reference, method=method, tolerance=tolerance, floor=floor)
+    if raise_exception:
+        report.raise_if_failed()
+    return report
