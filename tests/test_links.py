@@ -1,0 +1,102 @@
+"""Every link, anchor and resource reference in the built HTML resolves, without a network.
+
+Internal links must point at a file of the site and, with a fragment, at an element with that
+id. Resources that load by themselves (scripts, stylesheets, images, iframes) must all be local:
+the site makes no request to a third-party host. Links a reader may click to other sites are
+listed, not fetched.
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import yaml
+
+from tests import site
+
+_SITE_URL = urlsplit(yaml.safe_load((site.ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["site_url"])
+SITE_HOST, SITE_PREFIX = _SITE_URL.netloc, _SITE_URL.path  # e.g. "nnspec.github.io", "/nnspec/"
+AUTO_LOADED = {("script", "src"), ("img", "src"), ("link", "href"), ("iframe", "src"), ("source", "src")}
+
+
+class Collector(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.references: list[tuple[str, str, str]] = []  # (tag, attribute, value)
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        for key in ("id", "name"):
+            if attributes.get(key):
+                self.ids.add(attributes[key])
+        for attribute in ("href", "src"):
+            value = attributes.get(attribute)
+            if value is not None:
+                if tag == "link" and attributes.get("rel") in ("canonical", "alternate"):
+                    continue
+                self.references.append((tag, attribute, value))
+
+
+def _parse(path: Path) -> Collector:
+    collector = Collector()
+    collector.feed(path.read_text(encoding="utf-8"))
+    return collector
+
+
+@pytest.fixture(scope="module")
+def pages(site_dir):
+    return {path: _parse(path) for path in sorted(site_dir.rglob("*.html"))}
+
+
+def _target(site_dir: Path, page: Path, path: str) -> Path:
+    base = site_dir if path.startswith("/") else page.parent
+    target = (base / unquote(path.lstrip("/"))).resolve()
+    return target / "index.html" if target.is_dir() else target
+
+
+def test_internal_links_and_anchors_resolve(site_dir, pages):
+    broken = []
+    for page, collector in pages.items():
+        for tag, attribute, value in collector.references:
+            parts = urlsplit(value)
+            if parts.scheme in ("mailto", "data", "javascript") or (
+                parts.netloc and parts.netloc != SITE_HOST
+            ):
+                continue
+            path = parts.path
+            if path.startswith(SITE_PREFIX):  # absolute links (404.html, canonical) carry the site path
+                path = "/" + path.removeprefix(SITE_PREFIX)
+            target = page if not path else _target(site_dir, page, path)
+            if not target.exists():
+                broken.append(
+                    f"{page.relative_to(site_dir)}: <{tag} {attribute}={value!r}> -> missing {target}"
+                )
+                continue
+            if parts.fragment and target.suffix == ".html":
+                ids = pages[target].ids if target in pages else _parse(target).ids
+                if unquote(parts.fragment) not in ids:
+                    broken.append(f"{page.relative_to(site_dir)}: {value!r} -> no id {parts.fragment!r}")
+    assert broken == [], "\n".join(broken[:20])
+
+
+def test_nothing_loads_from_another_host(site_dir, pages):
+    foreign = [
+        f"{page.relative_to(site_dir)}: <{tag} {attribute}={value!r}>"
+        for page, collector in pages.items()
+        for tag, attribute, value in collector.references
+        if (tag, attribute) in AUTO_LOADED and urlsplit(value).netloc and urlsplit(value).scheme != "data"
+    ]
+    assert foreign == [], "\n".join(foreign[:20])
+
+
+def test_every_page_of_the_navigation_was_built(site_dir):
+    missing = [
+        source
+        for source in site.nav_sources()
+        if not _target(site_dir, site_dir / "index.html", site.url_of(source)).exists()
+    ]
+    assert missing == []
