@@ -4,7 +4,7 @@
 hand-written backpropagation, SGD and the training loop.
 """
 
-from . import activations, gradcheck, initializers, losses, network, optim
+from . import activations, expressions, gradcheck, initializers, losses, network, optim
 from .activations import (
     ACTIVATIONS,
     Activation,
@@ -20,6 +20,7 @@ from .activations import (
     tanh,
 )
 from .errors import ArgumentError, ExpressionError, GradientMismatch, ShapeError
+from .expressions import parse
 from .gradcheck import GradientReport, ParameterCheck, check_gradients, numerical_gradient, relative_error
 from .initializers import (
     INITIALIZERS,
@@ -67,6 +68,7 @@ __all__ = [
     "compute_fans",
     "critical_learning_rate",
     "elu",
+    "expressions",
     "gelu",
     "glorot_normal",
     "glorot_uniform",
@@ -86,6 +88,7 @@ __all__ = [
     "network",
     "numerical_gradient",
     "optim",
+    "parse",
     "random_normal",
     "random_uniform",
     "relative_error",

@@ -1,0 +1,125 @@
+"""Safe expression parser: text -> SymPy expression, with no eval (internal; public as ``ns.parse``).
+
+The text goes through three gates, each refusing with an :class:`~nnspec.errors.ExpressionError`
+that names the offending token and its 1-based column:
+
+1. characters: at most :data:`MAX_LENGTH` of them, printable ASCII letters, digits, spaces and
+   ``_ + - * / ( ) , .`` only (so no strings, brackets, comparisons, ``=`` or look-alike letters);
+2. :func:`ast.parse` in ``"eval"`` mode, which only parses; then the tree's size and nesting
+   depth are bounded (a chain ``a + b - c`` or ``a * b / c`` counts as one level);
+3. a whitelist walk that builds SymPy objects directly: numbers, names, ``+ - * / **``, unary
+   ``-`` and ``+``, and calls of the functions in :data:`FUNCTIONS`. Anything else is refused.
+
+Numbers are exact: ``0.1`` is the rational 1/10. A literal has at most 20 digits and magnitude
+at most 1e12; every constant computed while parsing (``2**100``) keeps its numerator and
+denominator below 10**100, checked *before* a power is evaluated, so ``9**9**9`` is refused at
+once instead of computed. A constant exponent must be rational with magnitude at most 100; an
+exponent containing a variable (``x**y``, ``2**x``) is allowed, since nothing is evaluated.
+"""
+
+from __future__ import annotations
+
+import ast
+import string
+import unicodedata
+import warnings
+
+import sympy as sp
+
+from ._whitelist import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, TreeBuilder, refusal
+from .errors import ExpressionError
+
+__all__ = ["FUNCTIONS", "parse"]
+
+_ALLOWED_CHARACTERS = frozenset(string.ascii_letters + string.digits + " _+-*/().,")
+_CHARACTER_HINTS = {
+    "^": "; write powers as x**2",
+    "[": ": subscripts and lists are not allowed",
+    "]": ": subscripts and lists are not allowed",
+    "'": ": strings are not allowed",
+    '"': ": strings are not allowed",
+    "=": ": assignments, keyword arguments and comparisons are not allowed",
+    "<": ": comparisons are not allowed",
+    ">": ": comparisons are not allowed",
+    ":": ": lambdas, slices and := are not allowed",
+    ";": ": give a single expression, not statements",
+}
+
+
+def _check_characters(text: str) -> None:
+    depth = 0
+    for offset, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth > MAX_DEPTH:
+            raise refusal(text, f"parentheses are nested more than {MAX_DEPTH} deep", offset, char)
+        if char in _ALLOWED_CHARACTERS:
+            continue
+        if not char.isascii():
+            name = unicodedata.name(char, "unnamed")
+            reason = (
+                f"non-ASCII character U+{ord(char):04X} ({name}) is not allowed: expressions are plain ASCII"
+            )
+        elif not char.isprintable():
+            reason = f"control character {char!r} is not allowed: an expression is a single line"
+        else:
+            reason = f"character {char!r} is not allowed{_CHARACTER_HINTS.get(char, '')}"
+        raise refusal(text, reason, offset, char)
+
+
+def parse(text: str) -> sp.Expr:
+    """Parse ``text`` into a SymPy expression, without eval: an ``ast`` whitelist builds it.
+
+    Parameters
+    ----------
+    text : str
+        One line of at most 1000 ASCII characters, e.g. ``"tanh(w*x + b)"``. Names become
+        real SymPy symbols; the functions are those in :data:`FUNCTIONS`, where ``log`` is the
+        natural logarithm and ``sigmoid``, ``relu``, ``softplus``, ``gelu``, ``elu`` and
+        ``leaky_relu`` mean exactly nnspec's activations of the same name.
+
+    Returns
+    -------
+    sympy.Expr
+
+    Raises
+    ------
+    ExpressionError
+        For anything outside the whitelist or the limits, naming the token and its column.
+
+    Examples
+    --------
+    >>> parse("tanh(w*x + b)")
+    tanh(b + w*x)
+    >>> parse("0.5*x**2")
+    x**2/2
+    >>> parse("x.__class__")
+    Traceback (most recent call last):
+    ...
+    nnspec.errors.ExpressionError: attribute access is not allowed (column 2: '.__class__')
+    """
+    if not isinstance(text, str):
+        raise ExpressionError(f"the expression must be a str, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise refusal(
+            text, f"the expression has {len(text)} characters; at most {MAX_LENGTH} are allowed", None, None
+        )
+    _check_characters(text)
+    source = text.lstrip(" ")
+    if not source.strip():
+        raise refusal(text, "the expression is empty", None, None)
+    shift = len(text) - len(source)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            tree = ast.parse(source, mode="eval")
+    except SyntaxError as error:
+        offset = None if error.offset is None else min(error.offset - 1, len(source) - 1)
+        token = None if offset is None else source[offset]
+        raise refusal(
+            text, f"invalid syntax: {error.msg}", None if offset is None else offset + shift, token
+        ) from None
+    except (MemoryError, RecursionError, ValueError, OverflowError) as error:
+        raise refusal(text, f"the expression cannot be parsed ({type(error).__name__})", None, None) from None
+    builder = TreeBuilder(text, source, shift)
+    builder.measure(tree.body)
+    return builder.build(tree.body)
