@@ -20,7 +20,7 @@ from .activations import (
     tanh,
 )
 from .errors import ArgumentError, ExpressionError, GradientMismatch, ShapeError
-from .expressions import parse
+from .expressions import ChainRule, chain_rule, derive, parse
 from .gradcheck import GradientReport, ParameterCheck, check_gradients, numerical_gradient, relative_error
 from .initializers import (
     INITIALIZERS,
@@ -51,6 +51,7 @@ __all__ = [
     "SGD",
     "Activation",
     "ArgumentError",
+    "ChainRule",
     "Dense",
     "ExpressionError",
     "GradientMismatch",
@@ -64,9 +65,11 @@ __all__ = [
     "activations",
     "binary_crossentropy",
     "categorical_crossentropy",
+    "chain_rule",
     "check_gradients",
     "compute_fans",
     "critical_learning_rate",
+    "derive",
     "elu",
     "expressions",
     "gelu",

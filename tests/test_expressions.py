@@ -1,8 +1,10 @@
-"""nnspec.expressions: the safe parser."""
+"""nnspec.expressions: the safe parser, derive, chain_rule and the time limit."""
 
 from __future__ import annotations
 
 import builtins
+import signal
+import threading
 import time
 
 import pytest
@@ -10,12 +12,13 @@ import sympy as sp
 import sympy.parsing.sympy_parser
 
 import nnspec as ns
-from nnspec.errors import ExpressionError
-from nnspec.expressions import expand_activations
+from nnspec.errors import ArgumentError, ExpressionError
+from nnspec.expressions import ChainRule, ExpressionTimeout, expand_activations
 
-x, y, w, b = sp.symbols("x y w b", real=True)
+x, y, w, b, u, v = sp.symbols("x y w b u v", real=True)
 x1, x2, w1, w2 = sp.symbols("x1 x2 w1 w2", real=True)
 SENTINEL = {"touched": False}  # a module global that an exploit reaching globals() could flip
+HEAVY = "((x+1)**40*(y-2)**30 + sin(x*y)**7)/(exp(x) + tanh(y))**5"  # simplify runs for minutes
 
 
 _CODE_ENTRY_POINTS = [
@@ -37,6 +40,29 @@ def no_code_execution(monkeypatch):
     """Any call of a code-executing entry point fails the test (for the parsing path)."""
     for owner, name in _CODE_ENTRY_POINTS:
         monkeypatch.setattr(owner, name, _refuse)
+
+
+@pytest.fixture
+def text_never_executed(monkeypatch):
+    """Returns ``guard(text)``: from then on, a code-executing entry point given ``text`` fails.
+
+    SymPy itself ``exec``-s code it generates (polynomial arithmetic inside ``simplify``), so
+    around differentiation the entry points stay usable for everything except the user's text.
+    """
+    guarded = []
+
+    def wrap(original):
+        def checked(*args, **kwargs):
+            for argument in [*args, *kwargs.values()]:
+                if isinstance(argument, str) and any(text in argument for text in guarded):
+                    raise AssertionError(f"user text reached {original.__name__}: {argument[:60]!r}")
+            return original(*args, **kwargs)
+
+        return checked
+
+    for owner, name in _CODE_ENTRY_POINTS:
+        monkeypatch.setattr(owner, name, wrap(getattr(owner, name)))
+    return lambda text: guarded.append(text.strip())
 
 
 # (text, the token the error must name at its column; None where the refusal has no position)
@@ -166,6 +192,8 @@ def test_exploits_have_no_side_effect(tmp_path, no_code_execution):
     for text in _exploits(target):
         with pytest.raises(ExpressionError):
             ns.parse(text)
+        with pytest.raises(ExpressionError):
+            ns.derive(text, "x")
     assert not target.exists()
     assert not hasattr(builtins, "PWNED")
     assert SENTINEL == {"touched": False}
@@ -284,13 +312,18 @@ def test_there_are_at_least_30_legitimate_inputs():
 
 
 @pytest.mark.parametrize(("text", "name", "expected", "derivative"), LEGITIMATE, ids=lambda v: str(v)[:30])
-def test_legitimate_expression_parses_and_differentiates(text, name, expected, derivative):
+def test_legitimate_expression_parses_and_differentiates(
+    text, name, expected, derivative, text_never_executed
+):
     with pytest.MonkeyPatch.context() as patch:
         for owner, entry_point in _CODE_ENTRY_POINTS:
             patch.setattr(owner, entry_point, _refuse)
         parsed = ns.parse(text)
     assert _same(parsed, expected)
-    assert _same(sp.diff(parsed, sp.Symbol(name, real=True)), derivative)
+    text_never_executed(text)
+    result = ns.derive(text, name)
+    assert list(result) == [name]
+    assert _same(result[name], derivative)
 
 
 @pytest.mark.parametrize("name", ["sigmoid", "softplus", "relu", "leaky_relu", "elu", "gelu"])
@@ -303,3 +336,146 @@ def test_activation_functions_mean_what_the_activations_mean(name):
         assert sp.simplify(derivative - sp.diff(activation.expr(argument), x)) == 0
     for value in (-2, 0, sp.Rational(1, 3)):  # exact values, including the kink at 0
         assert sp.simplify(ns.parse(f"{name}({value})") - activation.expr(sp.Rational(value))) == 0
+
+
+def test_derive_several_names_in_order():
+    result = ns.derive("tanh(w*x + b)", ["b", "w"])
+    assert list(result) == ["b", "w"]
+    assert sp.simplify(result["w"] - x * (1 - sp.tanh(w * x + b) ** 2)) == 0
+    assert sp.simplify(result["b"] - (1 - sp.tanh(w * x + b) ** 2)) == 0
+
+
+@pytest.mark.parametrize(
+    ("wrt", "message"),
+    [
+        ("z", "z does not occur"),
+        ("sin", "not a variable name"),
+        ([], "non-empty"),
+        (3, "name"),
+        ("_x", "not a"),
+    ],
+)
+def test_derive_refuses_bad_variables(wrt, message):
+    with pytest.raises(ArgumentError, match=message):
+        ns.derive("x*y", wrt)
+
+
+def test_chain_rule_of_sin_of_square():
+    steps = ns.chain_rule("sin(x**2)", "x")
+    assert isinstance(steps, ChainRule)
+    assert steps.rule == "chain rule"
+    assert steps.outer == sp.sin(u) and steps.inner == x**2
+    assert sp.simplify(steps.outer_derivative - sp.cos(x**2)) == 0
+    assert sp.simplify(steps.inner_derivative - 2 * x) == 0
+    assert sp.simplify(steps.product - 2 * x * sp.cos(x**2)) == 0
+    assert sp.simplify(steps.paths[0].partial - sp.cos(u)) == 0
+    for result in (steps.derivative, steps.simplified):
+        assert sp.simplify(result - sp.diff(sp.sin(x**2), x)) == 0
+    assert "chain rule: outer sin(u) with u = x**2" in str(steps)
+    latex = steps.latex()
+    assert latex.startswith(r"\begin{aligned}") and latex.endswith(r"\end{aligned}")
+    assert sp.latex(2 * x * sp.cos(x**2)) in latex and r"\frac{d}{d u}" in latex
+
+
+def test_chain_rule_recurses_through_three_levels():
+    steps = ns.chain_rule("sigmoid(tanh(3*x))", "x")
+    s = 1 / (1 + sp.exp(-sp.tanh(3 * x)))
+    assert steps.outer.func.__name__ == "sigmoid" and steps.inner == sp.tanh(3 * x)
+    assert _same(steps.outer_derivative, s * (1 - s))
+    middle = steps.paths[0].steps
+    assert middle.outer == sp.tanh(u) and middle.inner == 3 * x
+    assert sp.simplify(middle.outer_derivative - (1 - sp.tanh(3 * x) ** 2)) == 0
+    innermost = middle.paths[0].steps
+    assert innermost.outer == 3 * u and innermost.inner == x and innermost.inner_derivative == 1
+    assert innermost.derivative == 3
+    expected = s * (1 - s) * (1 - sp.tanh(3 * x) ** 2) * 3
+    assert _same(steps.derivative, expected) and _same(steps.simplified, expected)
+    assert str(steps).count("chain rule: outer") == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "products"),
+    [
+        ("x*sin(x)", [sp.sin(x), x * sp.cos(x)]),
+        ("x**x", [x**x * sp.log(x), x * x ** (x - 1)]),
+        (
+            "max(x**2, sin(x))",
+            [sp.cos(x) * sp.Heaviside(sp.sin(x) - x**2), 2 * x * sp.Heaviside(x**2 - sp.sin(x))],
+        ),
+    ],
+)
+def test_chain_rule_sums_over_paths(text, products):
+    steps = ns.chain_rule(text, "x")
+    assert len(steps.paths) == 2
+    got = [path.product for path in steps.paths]
+    assert all(any(sp.simplify(g - p) == 0 for g in got) for p in products)
+    assert sp.simplify(steps.derivative - sum(products)) == 0
+    assert sp.simplify(steps.derivative - sp.diff(ns.parse(text), x)) == 0
+    if not steps.elementary:
+        assert "sum over 2 paths" in str(steps)
+    with pytest.raises(ArgumentError, match="2 paths"):
+        steps.inner  # noqa: B018 - the property raises when there is more than one path
+
+
+@pytest.mark.parametrize(("text", "name", "expected", "derivative"), LEGITIMATE, ids=lambda v: str(v)[:30])
+def test_chain_rule_equals_direct_differentiation(text, name, expected, derivative):
+    steps = ns.chain_rule(text, name)
+    direct = sp.diff(ns.parse(text), sp.Symbol(name, real=True))
+    assert sp.simplify(expand_activations(steps.derivative - direct)) == 0
+    assert sp.simplify(expand_activations(steps.simplified - direct)) == 0
+
+
+def test_placeholders_avoid_the_expression_names():
+    steps = ns.chain_rule("sin(u**2)", "u")
+    assert steps.outer == sp.sin(v) and steps.paths[0].placeholder == v
+
+
+def test_timeout_stops_a_slow_derivation_quickly():
+    for function in (ns.derive, ns.chain_rule):
+        started = time.perf_counter()
+        with pytest.raises(ExpressionTimeout, match=r"timed out.*0\.2 s"):
+            function(HEAVY, "x", timeout=0.2)
+        assert time.perf_counter() - started < 3  # 0.2 s plus generous slack on a shared machine
+
+
+def test_timeout_restores_previous_alarm_handler_and_timer():
+    calls = []
+
+    def handler(signum, frame):
+        calls.append(signum)
+
+    previous = signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, 100)
+    try:
+        ns.derive("sin(x)", "x", timeout=1)
+        with pytest.raises(ExpressionTimeout):
+            ns.derive(HEAVY, "x", timeout=0.1)
+        assert signal.getsignal(signal.SIGALRM) is handler
+        remaining, _ = signal.getitimer(signal.ITIMER_REAL)
+        assert 90 < remaining <= 100 and calls == []
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_timeout_outside_the_main_thread_uses_a_worker_process():
+    outcome = {}
+
+    def work():
+        outcome["derivative"] = ns.derive("tanh(w*x + b)", "w")["w"]
+        try:
+            ns.derive(HEAVY, "x", timeout=0.2)
+        except ExpressionTimeout as error:
+            outcome["timeout"] = error
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(120)
+    assert sp.simplify(outcome["derivative"] - x * (1 - sp.tanh(w * x + b) ** 2)) == 0
+    assert "0.2 s" in str(outcome["timeout"])
+
+
+@pytest.mark.parametrize("timeout", [0, -1, float("nan"), "5"])
+def test_timeout_must_be_positive(timeout):
+    with pytest.raises(ArgumentError, match="timeout"):
+        ns.derive("x", "x", timeout=timeout)
