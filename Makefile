@@ -29,11 +29,12 @@ lint: install
 
 # Lint, the strict site build (notebooks executed, errors fatal), then every test:
 # unit tests, docstring examples, every python block of every page, and the browser tests.
+# Two test processes on a 2-core machine: one BLAS thread each, or they oversubscribe the cores.
 test: lint build
-	NNSPEC_SITE_DIR=site $(BIN)/pytest -n 2
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 NNSPEC_SITE_DIR=site $(BIN)/pytest -n 2
 
 unit: install
-	$(BIN)/pytest tests -n 2
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/pytest tests -n 2
 
 bench: install
 	$(BIN)/python bench/run_all.py
