@@ -112,14 +112,19 @@ class Activation:
         return array
 
     def __call__(self, z, *, out=None):
-        """Value $f(z)$, elementwise; shape and dtype of ``z``."""
+        """Value $f(z)$, elementwise; shape and dtype of ``z`` (written into ``out`` if given)."""
         array = self._check(z)
+        if out is not None and self._value_into is not None:
+            return self._value_into(array, out)
         with np.errstate(under="ignore"):
             result = np.asarray(self._value(array), dtype=array.dtype)
         if out is None:
             return result
         np.copyto(out, result)
         return out
+
+    #: Optional in-place form ``(z, out) -> out`` that allocates nothing (used in training).
+    _value_into = None
 
     def grad(self, z, *, out=None):
         """Derivative $f'(z)$, elementwise; shape and dtype of ``z``."""
@@ -131,9 +136,12 @@ class Activation:
         np.copyto(out, result)
         return out
 
-    def vjp(self, z, upstream, value=None):
-        """Backpropagate ``upstream`` (dL/df) through f at ``z``: returns dL/dz = upstream * f'(z)."""
-        return upstream * self.grad(z)
+    def vjp(self, z, upstream, value=None, *, out=None):
+        """Backpropagate ``upstream`` (dL/df) through f at ``z``: dL/dz = upstream * f'(z).
+
+        ``value`` may pass f(z) when it is already known; ``out`` may receive the result.
+        """
+        return np.multiply(upstream, self.grad(z), out=out)
 
     def expr(self, x=None):
         """SymPy expression of ``f`` applied to ``x`` (a SymPy expression; default symbol ``x``)."""
@@ -158,7 +166,11 @@ class Identity(Activation):
     def _grad(self, z):
         return _propagate_nan(z, np.ones_like(z))
 
-    def vjp(self, z, upstream, value=None):
+    def _value_into(self, z, out):
+        np.copyto(out, z)
+        return out
+
+    def vjp(self, z, upstream, value=None, *, out=None):
         return upstream
 
     def _expr(self, x):
@@ -198,6 +210,9 @@ class Tanh(Activation):
     def _value(self, z):
         return np.tanh(z)
 
+    def _value_into(self, z, out):
+        return np.tanh(z, out=out)
+
     def _grad(self, z):
         e = np.exp(2 * _minus_abs(z))
         return 4 * e / ((1 + e) * (1 + e))
@@ -215,8 +230,16 @@ class ReLU(Activation):
     def _value(self, z):
         return np.maximum(z, 0)
 
+    def _value_into(self, z, out):
+        return np.maximum(z, 0, out=out)
+
     def _grad(self, z):
         return np.sign(np.maximum(z, 0))
+
+    def vjp(self, z, upstream, value=None, *, out=None):
+        # sign(relu(z)) is relu's derivative (1 or 0, NaN for NaN), computed without a temporary
+        mask = np.sign(self(z) if value is None else value, out=out)
+        return np.multiply(mask, upstream, out=mask)
 
     def _expr(self, x):
         return sp.Piecewise((x, x > 0), (0, True))
@@ -360,10 +383,10 @@ class Softmax(Activation):
         diagonal = s[..., :, None] * np.eye(s.shape[-1], dtype=s.dtype)
         return diagonal - s[..., :, None] * s[..., None, :]
 
-    def vjp(self, z, upstream, value=None):
+    def vjp(self, z, upstream, value=None, *, out=None):
         r"""dL/dz from dL/ds along the last axis: $s \odot (g - \langle g, s\rangle)$."""
         s = self(z) if value is None else value
-        return s * (upstream - np.sum(upstream * s, axis=-1, keepdims=True))
+        return np.multiply(s, upstream - np.sum(upstream * s, axis=-1, keepdims=True), out=out)
 
     def expr(self, xs=None):
         """List of SymPy expressions ``[exp(x_i) / sum_j exp(x_j)]`` (default symbols x0, x1, x2)."""

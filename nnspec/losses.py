@@ -122,6 +122,24 @@ class Loss:
             result = self._grad_logits(true, pred) if from_logits else self._grad(true, pred)
         return np.asarray(result, dtype=pred.dtype)
 
+    def value_and_grad(self, y_true, y_pred, *, from_logits: bool = False):
+        """``(value, grad)`` in one call: the inputs are checked once and shared work is done once."""
+        true, pred = self._inputs(y_true, y_pred, from_logits)
+        return self._value_and_grad(true, pred, from_logits)
+
+    def _value_and_grad(self, true, pred, from_logits):
+        """`value_and_grad` on inputs already checked (the training loop checks its data once)."""
+        with np.errstate(under="ignore"):
+            if from_logits:
+                value, grad = self._value_grad_logits(true, pred)
+            else:
+                value, grad = self._value(true, pred), self._grad(true, pred)
+        value = complex(value) if np.iscomplexobj(value) else float(value)
+        return value, np.asarray(grad, dtype=pred.dtype)
+
+    def _value_grad_logits(self, y, z):
+        return self._value_logits(y, z), self._grad_logits(y, z)
+
     def expr(self, y_true=None, y_pred=None, *, from_logits: bool = False):
         """SymPy expression of the loss over symbolic targets and predictions.
 
@@ -253,6 +271,20 @@ class CategoricalCrossentropy(Loss):
 
     def _grad_logits(self, y, z):
         return (softmax(z) * np.sum(y, axis=-1, keepdims=True) - y) / self._batch(z)
+
+    def _value_grad_logits(self, y, z):
+        # one exponential serves both: softmax(z) = e / sum(e), logsumexp(z) = m + log(sum(e));
+        # written to keep a single (batch, k) temporary alive at a time
+        shift = np.max(z.real, axis=-1, keepdims=True)
+        exps = np.exp(np.subtract(z, shift))
+        total = np.sum(exps, axis=-1, keepdims=True)
+        mass = np.sum(y, axis=-1, keepdims=True)
+        batch = self._batch(z)
+        value = (np.sum((shift + np.log(total)) * mass) - np.vdot(y, z)) / batch
+        exps *= mass / total
+        exps -= y
+        exps /= batch
+        return value, exps
 
     def _default_symbols(self, stem):
         return list(sp.symbols(f"{stem}0:3", real=True))

@@ -71,6 +71,7 @@ class Dense:
         self.dW = np.zeros_like(self.W)
         self.db = np.zeros_like(self.b)
         self._cache = None
+        self._workspace: dict = {}
         self.name = "Dense"
 
     @property
@@ -88,24 +89,53 @@ class Dense:
 
     def forward(self, X) -> np.ndarray:
         """Activations $f(XW + b)$, shape ``(batch, fan_out)``; keeps what backward needs."""
-        X = self._check_input(X, self.name)
-        Z = X @ self.W + self.b
-        A = self.activation(Z)
-        self._cache = (X, Z, A)
-        return A
+        return self._forward(self._check_input(X, self.name)).copy()
 
     def backward(self, dA, *, input_gradient: bool = True):
-        """Given dL/dA, store dL/dW and dL/db and return dL/dX (None if not requested)."""
+        """Given dL/dA, set ``dW`` and ``db`` and return dL/dX (None if not requested).
+
+        ``dW``, ``db`` and the returned array live in buffers that the next backward pass
+        overwrites (like numpy's ``out=``): copy them to keep them.
+        """
         if self._cache is None:
             raise ArgumentError("backward needs a forward pass first")
         X, Z, A = self._cache
         dA = inexact_array(dA, "dA")
         if dA.shape != A.shape:
             raise ShapeError(f"dA has shape {dA.shape} but the layer's output has shape {A.shape}")
-        delta = self.activation.vjp(Z, dA, A)
-        self.dW = X.T @ delta
-        self.db = delta.sum(axis=0)
-        return delta @ self.W.T if input_gradient else None
+        buffers = self._buffers(X.shape[0], Z.dtype)
+        delta = self.activation.vjp(Z, dA, A, out=buffers["delta"])
+        self.dW = np.matmul(X.T, delta, out=buffers["dW"])
+        self.db = np.sum(delta, axis=0, out=buffers["db"])
+        return np.matmul(delta, self.W.T, out=buffers["dX"]) if input_gradient else None
+
+    def _forward(self, X: np.ndarray) -> np.ndarray:
+        """Forward pass into this layer's buffers (X already checked); returns the buffer."""
+        dtype = np.result_type(X.dtype, self.W.dtype)
+        buffers = self._buffers(X.shape[0], dtype)
+        Z = np.matmul(X, self.W, out=buffers["Z"])
+        Z += self.b
+        A = self.activation(Z, out=buffers["A"])
+        self._cache = (X, Z, A)
+        return A
+
+    def _buffers(self, batch: int, dtype) -> dict:
+        """Arrays reused from step to step, one set per (batch size, dtype)."""
+        key = (batch, np.dtype(dtype))
+        buffers = self._workspace.get(key)
+        if buffers is None:
+            if len(self._workspace) >= 4:  # e.g. a full batch, a last partial batch, a gradcheck copy
+                self._workspace.clear()
+            buffers = {
+                "Z": np.empty((batch, self.fan_out), dtype),
+                "A": np.empty((batch, self.fan_out), dtype),
+                "delta": np.empty((batch, self.fan_out), dtype),
+                "dX": np.empty((batch, self.fan_in), dtype),
+                "dW": np.empty((self.fan_in, self.fan_out), dtype),
+                "db": np.empty(self.fan_out, dtype),
+            }
+            self._workspace[key] = buffers
+        return buffers
 
     def _check_input(self, X, where: str) -> np.ndarray:
         X = inexact_array(X, "X")
@@ -184,14 +214,22 @@ class MLP:
         return [layer.parameters() for layer in self.layers]
 
     def forward(self, X) -> np.ndarray:
-        """Network output for the batch ``X`` of shape ``(batch, sizes[0])``."""
-        A = self.layers[0]._check_input(X, "layer 0")
-        for layer in self.layers:
-            A = layer.forward(A)
-        return A
+        """Network output for the batch ``X`` of shape ``(batch, sizes[0])`` (a new array)."""
+        return self._forward(self.layers[0]._check_input(X, "layer 0")).copy()
 
     def backward(self, dY) -> list[tuple[np.ndarray, np.ndarray]]:
         """Backpropagate dL/dY (shape of the last output): ``[(dW, db), ...]`` in layer order."""
+        return [(dW.copy(), db.copy()) for dW, db in self._backward(dY)]
+
+    def _forward(self, X: np.ndarray) -> np.ndarray:
+        """Forward pass through the layers' buffers; returns the last layer's buffer."""
+        A = X
+        for layer in self.layers:
+            A = layer._forward(A)
+        return A
+
+    def _backward(self, dY) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Backward pass; returns the layers' gradient buffers (overwritten by the next pass)."""
         grad = dY
         for index in range(len(self.layers) - 1, -1, -1):
             grad = self.layers[index].backward(grad, input_gradient=index > 0)
@@ -220,6 +258,7 @@ class MLP:
             twin.W = layer.W.astype(dtype or layer.W.dtype, copy=True)
             twin.b = layer.b.astype(dtype or layer.b.dtype, copy=True)
             twin.dW, twin.db, twin._cache = np.zeros_like(twin.W), np.zeros_like(twin.b), None
+            twin._workspace = {}
             clone.layers.append(twin)
         return clone
 

@@ -138,3 +138,11 @@ def test_expr_defaults_are_the_textbook_formulas():
         sp.simplify(sp.diff(ns.binary_crossentropy.expr(from_logits=True), z) - (1 / (1 + sp.exp(-z)) - y))
         == 0
     )
+
+
+@pytest.mark.parametrize(("name", "y", "p", "from_logits"), CASES, ids=IDS)
+def test_value_and_grad_equals_the_two_calls(name, y, p, from_logits):
+    loss = ns.loss(name)
+    value, grad = loss.value_and_grad(y, p, from_logits=from_logits)
+    assert value == pytest.approx(loss(y, p, from_logits=from_logits), rel=1e-14)
+    np.testing.assert_allclose(grad, loss.grad(y, p, from_logits=from_logits), rtol=1e-13, atol=1e-17)

@@ -1,0 +1,100 @@
+"""Shared helpers of the benchmarks: timing, separate processes, tables and JSON results.
+
+These machines are shared and noisy, so every benchmark compares things measured side by side
+in one run and reports ratios; each measurement is the best of several repetitions, and each
+benchmark runs in several separate processes, keeping the best of each.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def best_time(function, repeat: int, number: int = 1) -> float:
+    """Smallest wall time of ``number`` calls, over ``repeat`` tries, per call (seconds)."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            function()
+        best = min(best, (time.perf_counter() - start) / number)
+    return best
+
+
+def interleaved(functions: dict, repeat: int, number: int = 1) -> dict:
+    """Best time of each function, measured in alternation so that load hits all alike."""
+    best = dict.fromkeys(functions, float("inf"))
+    for _ in range(repeat):
+        for name, function in functions.items():
+            best[name] = min(best[name], best_time(function, 1, number))
+    return best
+
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def in_processes(script: str, args: list[str], processes: int, threads: str = "all") -> list[dict]:
+    """Run ``script --child args`` in separate Python processes; each prints one JSON line.
+
+    ``threads="1"`` pins BLAS to one thread (steady figures on a shared machine); ``"all"``
+    leaves BLAS its default, every core.
+    """
+    env = {key: value for key, value in os.environ.items() if key not in THREAD_VARIABLES}
+    if threads != "all":
+        env.update(dict.fromkeys(THREAD_VARIABLES, threads))
+    outputs = []
+    for _ in range(processes):
+        done = subprocess.run(
+            [sys.executable, script, "--child", *args], capture_output=True, text=True, check=True, env=env
+        )
+        outputs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return outputs
+
+
+def machine() -> dict:
+    import numpy as np
+
+    info = {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "processor": platform.processor() or platform.machine(),
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+    }
+    try:
+        from threadpoolctl import threadpool_info
+
+        info["blas"] = [
+            f"{p.get('internal_api')} {p.get('version')} ({p.get('num_threads')} threads)"
+            for p in threadpool_info()
+        ]
+    except ImportError:
+        config = np.show_config(mode="dicts") if hasattr(np, "show_config") else {}
+        blas = config.get("Build Dependencies", {}).get("blas", {}) if isinstance(config, dict) else {}
+        info["blas"] = [f"{blas.get('name')} {blas.get('version')}"] if blas else []
+    return info
+
+
+def table(headers: list[str], rows: list[list]) -> str:
+    """A plain-text table with aligned columns."""
+    cells = [headers] + [[str(cell) for cell in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)) for row in cells]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def save(name: str, payload: dict) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    payload = {"benchmark": name, "date": time.strftime("%Y-%m-%d"), "machine": machine(), **payload}
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    return path
