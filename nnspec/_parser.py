@@ -26,10 +26,11 @@ import warnings
 
 import sympy as sp
 
+from ._time_limit import DEFAULT_TIMEOUT, quote, run_with_time_limit
 from ._whitelist import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, TreeBuilder, refusal
 from .errors import ExpressionError
 
-__all__ = ["FUNCTIONS", "parse"]
+__all__ = ["FUNCTIONS", "check", "parse", "parse_now"]
 
 _ALLOWED_CHARACTERS = frozenset(string.ascii_letters + string.digits + " _+-*/().,")
 _CHARACTER_HINTS = {
@@ -66,37 +67,8 @@ def _check_characters(text: str) -> None:
         raise refusal(text, reason, offset, char)
 
 
-def parse(text: str) -> sp.Expr:
-    """Parse ``text`` into a SymPy expression, without eval: an ``ast`` whitelist builds it.
-
-    Parameters
-    ----------
-    text : str
-        One line of at most 1000 ASCII characters, e.g. ``"tanh(w*x + b)"``. Names become
-        real SymPy symbols; the functions are those in :data:`FUNCTIONS`, where ``log`` is the
-        natural logarithm and ``sigmoid``, ``relu``, ``softplus``, ``gelu``, ``elu`` and
-        ``leaky_relu`` mean exactly nnspec's activations of the same name.
-
-    Returns
-    -------
-    sympy.Expr
-
-    Raises
-    ------
-    ExpressionError
-        For anything outside the whitelist or the limits, naming the token and its column.
-
-    Examples
-    --------
-    >>> parse("tanh(w*x + b)")
-    tanh(b + w*x)
-    >>> parse("0.5*x**2")
-    x**2/2
-    >>> parse("x.__class__")
-    Traceback (most recent call last):
-    ...
-    nnspec.errors.ExpressionError: attribute access is not allowed (column 2: '.__class__')
-    """
+def check(text: str) -> tuple[TreeBuilder, ast.expr]:
+    """Run the gates that need no SymPy; return the builder and the measured tree."""
     if not isinstance(text, str):
         raise ExpressionError(f"the expression must be a str, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
@@ -122,4 +94,51 @@ def parse(text: str) -> sp.Expr:
         raise refusal(text, f"the expression cannot be parsed ({type(error).__name__})", None, None) from None
     builder = TreeBuilder(text, source, shift)
     builder.measure(tree.body)
-    return builder.build(tree.body)
+    return builder, tree.body
+
+
+def parse_now(text: str) -> sp.Expr:
+    """:func:`parse` without a time limit, for use inside one."""
+    builder, tree = check(text)
+    return builder.build(tree)
+
+
+def parse(text: str, *, timeout: float = DEFAULT_TIMEOUT) -> sp.Expr:
+    """Parse ``text`` into a SymPy expression, without eval: an ``ast`` whitelist builds it.
+
+    Parameters
+    ----------
+    text : str
+        One line of at most 1000 ASCII characters, e.g. ``"tanh(w*x + b)"``. Names become
+        real SymPy symbols; the functions are those in :data:`FUNCTIONS`, where ``log`` is the
+        natural logarithm and ``sigmoid``, ``relu``, ``softplus``, ``gelu``, ``elu`` and
+        ``leaky_relu`` mean exactly nnspec's activations of the same name.
+    timeout : float
+        Seconds allowed for building the SymPy expression (default 5). The checks that need
+        no SymPy (characters, syntax, size, nesting) come first and are not timed.
+
+    Returns
+    -------
+    sympy.Expr
+
+    Raises
+    ------
+    ExpressionError
+        For anything outside the whitelist or the limits, naming the token and its column.
+    ExpressionTimeout
+        When SymPy takes longer than ``timeout`` to build the expression (numeric towers such
+        as ``sin(exp(exp(exp(9))))`` are built unevaluated to avoid that).
+
+    Examples
+    --------
+    >>> parse("tanh(w*x + b)")
+    tanh(b + w*x)
+    >>> parse("0.5*x**2")
+    x**2/2
+    >>> parse("x.__class__")
+    Traceback (most recent call last):
+    ...
+    nnspec.errors.ExpressionError: attribute access is not allowed (column 2: '.__class__')
+    """
+    check(text)  # refuse what can be refused without SymPy, without starting a timer
+    return run_with_time_limit(parse_now, (text,), timeout, f"parsing {quote(text)}")

@@ -16,6 +16,7 @@ a derivative with one written by hand or to ``lambdify`` it.
 from __future__ import annotations
 
 import sympy as sp
+from mpmath.libmp import prec_to_dps
 
 from . import activations
 
@@ -52,7 +53,7 @@ class NetworkFunction(sp.Function):
         return self.args[0].is_extended_real
 
     def _eval_evalf(self, prec):
-        return self.definition().evalf(prec)
+        return self.definition().evalf(prec_to_dps(prec))  # SymPy passes bits, evalf takes digits
 
     def _latex(self, printer, exp=None):
         escaped = type(self).__name__.replace("_", r"\_")

@@ -27,10 +27,18 @@ from pathlib import Path
 from ._validation import positive_float
 from .errors import ExpressionError
 
-__all__ = ["ExpressionTimeout", "run_with_time_limit"]
+__all__ = ["DEFAULT_TIMEOUT", "ExpressionTimeout", "quote", "run_with_time_limit"]
+
+#: Seconds a parse or derivation may take by default.
+DEFAULT_TIMEOUT = 5.0
 
 #: Seconds a worker process may take to start (import SymPy) on top of the time limit.
 STARTUP_ALLOWANCE = 60.0
+
+
+def quote(text: str) -> str:
+    """``repr`` of ``text``, shortened to about 60 characters for messages."""
+    return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
 class ExpressionTimeout(ExpressionError):

@@ -12,6 +12,7 @@ nothing is evaluated.
 from __future__ import annotations
 
 import ast
+import math
 import re
 from fractions import Fraction
 
@@ -39,6 +40,7 @@ MAX_DIGITS = 20
 MAX_LITERAL = 10**12
 MAX_EXPONENT = 100
 MAX_CONSTANT = 10**100
+_CONSTANT_DIGITS = 100 + 1e-9  # log10(MAX_CONSTANT), with room for rounding at the boundary
 
 #: name -> (SymPy constructor, minimum and maximum number of arguments; None = no maximum)
 FUNCTIONS = {
@@ -125,22 +127,21 @@ class TreeBuilder:
                     stack.append((child, depth if same_chain else depth + 1))
 
     def build(self, node: ast.expr) -> sp.Expr:
-        if isinstance(node, ast.BinOp):
-            value = self.power(node) if isinstance(node.op, ast.Pow) else self.chain(node)
-        elif isinstance(node, ast.UnaryOp):
-            value = self.unary(node)
-        elif isinstance(node, ast.Call):
-            value = self.call(node)
-        elif isinstance(node, ast.Name):
-            if node.id in FUNCTIONS:
-                self.fail(f"{node.id} is a function: call it as {node.id}(...)", node.col_offset, node.id)
-            value = sp.Symbol(self.name(node.id, node), real=True)
-        elif isinstance(node, ast.Constant):
-            value = self.number(node)
-        else:
-            self.refuse(node)
+        try:
+            value = self.dispatch(node)
+        except ExpressionError:
+            raise
+        except (ArithmeticError, TypeError, ValueError, RecursionError) as error:
+            reason = f"SymPy cannot build this ({type(error).__name__}: {error})"
+            self.fail(reason, node.col_offset, self.segment(node))
         if value.is_Rational and max(abs(value.p), value.q) > MAX_CONSTANT:
             self.fail("a constant computed here exceeds 10**100", node.col_offset, self.segment(node))
+        if value.is_number and not value.is_Rational:
+            # Bound inexact constants too (exp(exp(exp(6))) is about 10**(10**175)): SymPy answers
+            # questions such as "is it negative?" by evaluating them, which must stay cheap.
+            magnitude = sp.Abs(value.evalf(15))
+            if not magnitude.is_Number or magnitude > MAX_CONSTANT:
+                self.fail("a constant computed here exceeds 10**100", node.col_offset, self.segment(node))
         if any(part in _UNDEFINED for part in (value, *value.args)):
             self.fail(
                 "the expression is undefined here (division by zero or similar)",
@@ -148,6 +149,21 @@ class TreeBuilder:
                 self.segment(node),
             )
         return value
+
+    def dispatch(self, node: ast.expr) -> sp.Expr:
+        if isinstance(node, ast.BinOp):
+            return self.power(node) if isinstance(node.op, ast.Pow) else self.chain(node)
+        if isinstance(node, ast.UnaryOp):
+            return self.unary(node)
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        if isinstance(node, ast.Name):
+            if node.id in FUNCTIONS:
+                self.fail(f"{node.id} is a function: call it as {node.id}(...)", node.col_offset, node.id)
+            return sp.Symbol(self.name(node.id, node), real=True)
+        if isinstance(node, ast.Constant):
+            return self.number(node)
+        self.refuse(node)
 
     def refuse(self, node) -> None:
         what = _REFUSED.get(type(node), f"{type(node).__name__} expressions are")
@@ -208,7 +224,7 @@ class TreeBuilder:
         terms = [self.build(node)]
         for link in reversed(links):
             right = self.build(link.right)
-            if isinstance(link.op, ast.Div) and right.is_zero:
+            if isinstance(link.op, ast.Div) and right == 0:  # structural: is_zero may evaluate numerically
                 offset = self.operator_offset("/", link.left.end_col_offset, link.right.col_offset)
                 self.fail("division by zero", offset, "/")
             negate, invert = isinstance(link.op, ast.Sub), isinstance(link.op, ast.Div)
@@ -224,14 +240,16 @@ class TreeBuilder:
             self.fail("a constant exponent must be a rational number such as 2, -1 or 1/2", offset, "**")
         if abs(exponent) > MAX_EXPONENT:
             self.fail(f"exponent {exponent} exceeds {MAX_EXPONENT} in magnitude", offset, "**")
-        if base.is_zero and exponent.is_negative:
+        if base == 0 and exponent.is_negative:
             self.fail("zero to a negative power (division by zero)", offset, "**")
-        if (
-            base.is_Rational
-            and max(abs(base.p), base.q).bit_length() * abs(exponent) > MAX_CONSTANT.bit_length()
-        ):
+        if base.is_Rational and abs(exponent) * math.log10(max(abs(base.p), base.q)) > _CONSTANT_DIGITS:
             self.fail("this power would exceed 10**100", offset, "**")
-        return sp.Pow(base, exponent)
+        # a constant base that is not exact (sqrt(exp(exp(9)) - 1)) stays as written: evaluating
+        # its power may ask SymPy for the constant's sign, which it finds numerically
+        power = sp.Pow(base, exponent, evaluate=not (base.is_number and not base.is_Rational))
+        if power.is_Pow and power.exp.is_Rational and abs(power.exp) > MAX_EXPONENT:
+            self.fail(f"the combined exponent {power.exp} exceeds {MAX_EXPONENT} in magnitude", offset, "**")
+        return power
 
     def unary(self, node: ast.UnaryOp) -> sp.Expr:
         if isinstance(node.op, (ast.USub, ast.UAdd)):
@@ -260,7 +278,11 @@ class TreeBuilder:
         arguments = [self.build(argument) for argument in node.args]
         if name in NETWORK_FUNCTIONS and arguments[0].is_extended_real is False:
             self.fail(f"{name} is defined for real arguments only", node.col_offset, name)
-        try:
-            return function(*arguments)
-        except (TypeError, ValueError) as error:
-            self.fail(f"{name} cannot take these arguments ({error})", node.col_offset, name)
+        # SymPy's automatic evaluation is cheap on exact numbers but may compare or numerically
+        # evaluate other constants (sin(exp(exp(exp(9))))) or, for max/min, compare every pair
+        # of symbolic arguments: such calls are built as they are written.
+        exact = all(argument.is_Rational for argument in arguments)
+        numeric = any(argument.is_number and not argument.is_Rational for argument in arguments)
+        if numeric or (name in ("max", "min") and not exact):
+            return function(*arguments, evaluate=False)
+        return function(*arguments)

@@ -32,13 +32,14 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ._chain_rule import ChainStep, Path, explain, placeholder_stem
-from ._parser import FUNCTIONS, parse
+from ._parser import FUNCTIONS, check, parse, parse_now
 from ._sympy_activations import expand_activations
-from ._time_limit import ExpressionTimeout, run_with_time_limit
+from ._time_limit import DEFAULT_TIMEOUT, ExpressionTimeout, quote, run_with_time_limit
 from ._whitelist import NAME_PATTERN
 from .errors import ArgumentError
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
     "FUNCTIONS",
     "ChainRule",
     "ChainStep",
@@ -49,8 +50,6 @@ __all__ = [
     "expand_activations",
     "parse",
 ]
-
-DEFAULT_TIMEOUT = 5.0
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -88,28 +87,28 @@ class ChainRule(ChainStep):
         return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
 
 
-def _quote(text: str) -> str:
-    return repr(text if len(text) <= 60 else text[:57] + "...")
-
-
-def _variables(expression: sp.Expr, wrt, text: str) -> list[sp.Symbol]:
+def _names(wrt) -> list[str]:
     names = [wrt] if isinstance(wrt, str) else wrt
     if not isinstance(names, Sequence) or not names or not all(isinstance(n, str) for n in names):
         raise ArgumentError(f"wrt must be a name or a non-empty list of names, got {wrt!r}")
-    present = {symbol.name: symbol for symbol in expression.free_symbols}
-    symbols = []
-    for name in dict.fromkeys(names):
+    for name in names:
         if not NAME_PATTERN.fullmatch(name) or name in FUNCTIONS:
             raise ArgumentError(f"wrt: {name!r} is not a variable name")
+    return list(dict.fromkeys(names))
+
+
+def _variables(expression: sp.Expr, names: list[str], text: str) -> list[sp.Symbol]:
+    present = {symbol.name: symbol for symbol in expression.free_symbols}
+    for name in names:
         if name not in present:
             found = ", ".join(sorted(present)) or "none"
-            raise ArgumentError(f"wrt: {name} does not occur in {_quote(text)} (its variables: {found})")
-        symbols.append(present[name])
-    return symbols
+            raise ArgumentError(f"wrt: {name} does not occur in {quote(text)} (its variables: {found})")
+    return [present[name] for name in names]
 
 
-def _derivatives(expression: sp.Expr, symbols: list[sp.Symbol]) -> dict[str, sp.Expr]:
-    return {symbol.name: sp.simplify(sp.diff(expression, symbol)) for symbol in symbols}
+def _derivatives(text: str, names: list[str]) -> dict[str, sp.Expr]:
+    expression = parse_now(text)
+    return {s.name: sp.simplify(sp.diff(expression, s)) for s in _variables(expression, names, text)}
 
 
 def derive(text: str, wrt, *, timeout: float = DEFAULT_TIMEOUT) -> dict[str, sp.Expr]:
@@ -122,7 +121,7 @@ def derive(text: str, wrt, *, timeout: float = DEFAULT_TIMEOUT) -> dict[str, sp.
     wrt : str or list of str
         The variable(s); each must occur in ``text``.
     timeout : float
-        Seconds allowed for differentiating and simplifying (default 5).
+        Seconds allowed for parsing, differentiating and simplifying (default 5).
 
     Returns
     -------
@@ -138,13 +137,14 @@ def derive(text: str, wrt, *, timeout: float = DEFAULT_TIMEOUT) -> dict[str, sp.
     ExpressionTimeout
         When the derivation takes longer than ``timeout``.
     """
-    expression = parse(text)
-    symbols = _variables(expression, wrt, text)
-    what = f"the derivative of {_quote(text)}"
-    return run_with_time_limit(_derivatives, (expression, symbols), timeout, what)
+    check(text)  # fast refusals come before any timer or worker process
+    what = f"the derivative of {quote(text)}"
+    return run_with_time_limit(_derivatives, (text, _names(wrt)), timeout, what)
 
 
-def _chain_rule(expression: sp.Expr, variable: sp.Symbol) -> ChainRule:
+def _chain_rule(text: str, names: list[str]) -> ChainRule:
+    expression = parse_now(text)
+    (variable,) = _variables(expression, names, text)
     root = explain(expression, variable, placeholder_stem(expression))
     fields = {name: getattr(root, name) for name in ChainStep.__dataclass_fields__}
     return ChainRule(**fields, simplified=sp.simplify(root.derivative))
@@ -178,7 +178,6 @@ def chain_rule(text: str, wrt: str, *, timeout: float = DEFAULT_TIMEOUT) -> Chai
     """
     if not isinstance(wrt, str):
         raise ArgumentError(f"wrt must be one variable name, got {wrt!r}")
-    expression = parse(text)
-    (variable,) = _variables(expression, wrt, text)
-    what = f"the chain rule for {_quote(text)}"
-    return run_with_time_limit(_chain_rule, (expression, variable), timeout, what)
+    check(text)
+    what = f"the chain rule for {quote(text)}"
+    return run_with_time_limit(_chain_rule, (text, _names(wrt)), timeout, what)
