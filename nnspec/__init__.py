@@ -4,7 +4,7 @@
 hand-written backpropagation, SGD and the training loop.
 """
 
-from . import activations, expressions, gradcheck, initializers, losses, network, optim
+from . import activations, expressions, gradcheck, initializers, losses, network, optim, symbolic
 from .activations import (
     ACTIVATIONS,
     Activation,
@@ -99,6 +99,7 @@ __all__ = [
     "sigmoid",
     "softmax",
     "softplus",
+    "symbolic",
     "tanh",
     "train",
     "zeros",
