@@ -10,11 +10,10 @@ that names the offending token and its 1-based column:
 3. a whitelist walk that builds SymPy objects directly: numbers, names, ``+ - * / **``, unary
    ``-`` and ``+``, and calls of the functions in :data:`FUNCTIONS`. Anything else is refused.
 
-Numbers are exact: ``0.1`` is the rational 1/10. A literal has at most 20 digits and magnitude
-at most 1e12; every constant computed while parsing (``2**100``) keeps its numerator and
-denominator below 10**100, checked *before* a power is evaluated, so ``9**9**9`` is refused at
-once instead of computed. A constant exponent must be rational with magnitude at most 100; an
-exponent containing a variable (``x**y``, ``2**x``) is allowed, since nothing is evaluated.
+Numbers are exact (``0.1`` is 1/10) and every constant stays within 10**100; a constant
+exponent must be rational with magnitude at most 100, while ``x**y`` is allowed: see
+:mod:`nnspec._whitelist`. Building the SymPy objects (the only step that can be slow) runs
+under a time limit.
 """
 
 from __future__ import annotations

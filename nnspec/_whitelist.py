@@ -2,11 +2,14 @@
 
 :class:`TreeBuilder` walks the tree that :func:`ast.parse` made and builds SymPy objects
 directly, refusing every node type not listed here. Numbers are exact (``0.1`` is 1/10). A
-literal has at most 20 digits and magnitude at most 1e12; a constant computed while parsing
-keeps its numerator and denominator below 10**100, checked *before* a power is evaluated, so
-``9**9**9`` is refused at once instead of computed. A constant exponent must be rational with
-magnitude at most 100; an exponent containing a variable (``x**y``, ``2**x``) is allowed, since
-nothing is evaluated.
+literal has at most 20 digits and magnitude at most 1e12. Every constant computed while
+parsing stays within 10**100: exact ones in numerator and denominator, checked *before* a power
+is evaluated (so ``9**9**9`` is refused at once instead of computed), inexact ones such as
+``exp(230)`` in magnitude, checked by a 15-digit evaluation as each is built (so a tower like
+``exp(exp(exp(6)))`` never reaches SymPy's numeric sign tests). A constant exponent must be
+rational with magnitude at most 100; an exponent containing a variable (``x**y``, ``2**x``) is
+allowed, since nothing is evaluated. Calls on inexact constants, and ``max``/``min`` of
+anything but exact numbers, are built as written (SymPy's ``evaluate=False``).
 """
 
 from __future__ import annotations
