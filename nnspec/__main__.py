@@ -1,0 +1,6 @@
+"""``python -m nnspec``: the command line of :mod:`nnspec.cli`."""
+
+from nnspec.cli import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())
