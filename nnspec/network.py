@@ -248,12 +248,16 @@ class MLP:
         return value, grads
 
     def copy(self, dtype=None) -> MLP:
-        """An independent copy, optionally with parameters cast to ``dtype`` (complex allowed)."""
-        clone = object.__new__(MLP)
-        clone.sizes = self.sizes
+        """An independent copy, optionally with parameters cast to ``dtype`` (complex allowed).
+
+        The copy keeps the classes of the model and of its layers, so a gradient check of a
+        subclass (a layer with its own ``backward``) checks that subclass.
+        """
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
         clone.layers = []
         for layer in self.layers:
-            twin = object.__new__(Dense)
+            twin = object.__new__(type(layer))
             twin.__dict__.update(layer.__dict__)
             twin.W = layer.W.astype(dtype or layer.W.dtype, copy=True)
             twin.b = layer.b.astype(dtype or layer.b.dtype, copy=True)

@@ -149,3 +149,25 @@ def test_backward_checks_the_upstream_shape():
         ns.ShapeError, match=r"dA has shape \(4, 2\) but the layer's output has shape \(4, 1\)"
     ):
         model.backward(np.zeros((4, 2)))
+
+
+class _DropsBiasGradient(ns.Dense):
+    """A layer with a planted bug in its own backward: the bias gradient is always 0."""
+
+    def backward(self, dA, *, input_gradient=True):
+        dX = super().backward(dA, input_gradient=input_gradient)
+        self.db = np.zeros_like(self.db)
+        return dX
+
+
+def test_copy_keeps_the_classes_so_checks_see_a_subclass_backward():
+    model = ns.MLP((2, 3, 1), seed=0)
+    buggy = _DropsBiasGradient(3, 1)
+    buggy.W[...] = model.layers[1].W
+    model.layers[1] = buggy
+    copy = model.copy(dtype=np.complex128)
+    assert type(copy) is ns.MLP and [type(layer) for layer in copy.layers] == [ns.Dense, _DropsBiasGradient]
+    assert copy.layers[1].W is not buggy.W and copy.layers[1].W.dtype == np.complex128
+    X, Y = np.array([[0.5, -1.0], [2.0, 0.25]]), np.array([[1.0], [0.0]])
+    report = ns.check_gradients(model, X, Y, "mse")  # checks a copy: it must have the bug too
+    assert [entry.name for entry in report.entries if not entry.passed] == ["layers[1].b"]
