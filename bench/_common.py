@@ -92,9 +92,12 @@ def table(headers: list[str], rows: list[list]) -> str:
     return "\n".join(lines)
 
 
-def save(name: str, payload: dict) -> Path:
+def save(name: str, payload: dict, report: str) -> Path:
+    """Write ``results/<name>.json`` (the data) and ``results/<name>.md`` (the printed report,
+    which docs/performance.md includes)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     payload = {"benchmark": name, "date": time.strftime("%Y-%m-%d"), "machine": machine(), **payload}
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    (RESULTS / f"{name}.md").write_text(f"```text\n{report.rstrip()}\n```\n", encoding="utf-8")
     return path

@@ -42,8 +42,7 @@ def main(builds: int = 2) -> dict:
         test_env = dict(env, NNSPEC_SITE_DIR=str(site), OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
         tests = _timed([sys.executable, "-m", "pytest", "-q", "-n", "2", "-p", "no:cacheprovider"], test_env)
     met = {"build_s": build <= TARGETS["build_s"], "tests_s": tests <= TARGETS["tests_s"]}
-    print(f"Site build and test suite on {os.cpu_count()} cores (seconds)")
-    print(
+    report = f"Site build and test suite on {os.cpu_count()} cores (seconds)\n" + (
         table(
             ["what", "seconds", "target", "met"],
             [
@@ -57,7 +56,9 @@ def main(builds: int = 2) -> dict:
             ],
         )
     )
-    print(f"wrote {save('build', {'targets': TARGETS, 'build_s': build, 'tests_s': tests, 'met': met})}")
+    print(report)
+    payload = {"targets": TARGETS, "build_s": build, "tests_s": tests, "met": met}
+    print(f"wrote {save('build', payload, report)}")
     return {"build_s": build, "tests_s": tests}
 
 

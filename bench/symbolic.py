@@ -113,19 +113,19 @@ def main(processes: int = 3) -> dict:
                 f"{'' if expression is not None else '>= '}{speedup:.0f}x",
             ]
         )
-    print("Derive + compile time (s), tanh network, mse, best of separate processes")
-    print(table(["widths", "layer-wise", "expression", "speed-up"], rows))
+    lines = ["Derive + compile time (s), tanh network, mse, best of separate processes"]
+    lines.append(table(["widths", "layer-wise", "expression", "speed-up"], rows))
 
     depths = [(depth, _best_derive("layerwise", (4,) * depth + (1,), processes)) for depth in DEPTHS]
     exponent = float(np.polyfit(np.log([d for d, _ in depths]), np.log([t for _, t in depths]), 1)[0])
-    print(f"\nLayer-wise derive + compile against depth (width 4): fitted exponent {exponent:.2f}")
-    print(table(["depth", "seconds"], [[d, f"{t:.3f}"] for d, t in depths]))
+    lines.append(f"\nLayer-wise derive + compile against depth (width 4): fitted exponent {exponent:.2f}")
+    lines.append(table(["depth", "seconds"], [[d, f"{t:.3f}"] for d, t in depths]))
 
     evaluations = [_run({"kind": "evaluate", "sizes": WIDTHS[-1]}) for _ in range(processes)]
     best = min(evaluations, key=lambda e: e["layerwise"] / e["backward"])
     ratio = best["layerwise"] / best["backward"]
-    print(f"\nEvaluation at {'-'.join(map(str, WIDTHS[-1]))}, batch {BATCH} (microseconds)")
-    print(
+    lines.append(f"\nEvaluation at {'-'.join(map(str, WIDTHS[-1]))}, batch {BATCH} (microseconds)")
+    lines.append(
         table(
             ["layer-wise gradients", "model.backward", "model.loss_and_grads", "layer-wise / backward"],
             [
@@ -145,7 +145,11 @@ def main(processes: int = 3) -> dict:
         "speedup": last["speedup_at_least"] >= TARGETS["speedup"],
         "evaluation_ratio": ratio <= TARGETS["evaluation_ratio"],
     }
-    print("\nTargets met:", ", ".join(f"{name} {'yes' if ok else 'NO'}" for name, ok in verdict.items()))
+    lines.append(
+        "\nTargets met: " + ", ".join(f"{name} {'yes' if ok else 'NO'}" for name, ok in verdict.items())
+    )
+    report = "\n".join(lines)
+    print(report)
     result = {
         "targets": TARGETS,
         "expression_limit_s": EXPRESSION_LIMIT_S,
@@ -156,7 +160,7 @@ def main(processes: int = 3) -> dict:
         "evaluation_ratio": ratio,
         "met": verdict,
     }
-    print(f"wrote {save('symbolic', result)}")
+    print(f"wrote {save('symbolic', result, report)}")
     return result
 
 

@@ -153,22 +153,20 @@ def main(processes: int = 3) -> dict:
                 f"{torch_ratio:.2f}" if torch_ratio else "n/a",
             ]
         )
-    print(f"Training step, MLP {'-'.join(map(str, SIZES))}, batch {BATCH}, best of {processes} processes")
-    print(
-        table(
-            [
-                "BLAS threads",
-                "dtype",
-                "GEMM floor ms",
-                "step ms",
-                "step/floor",
-                f"<= {TARGET}",
-                "extra memory",
-                "faults/step",
-                "step/torch",
-            ],
-            rows,
-        )
+    report = f"Training step, MLP {'-'.join(map(str, SIZES))}, batch {BATCH}, best of {processes} processes\n"
+    report += table(
+        [
+            "BLAS threads",
+            "dtype",
+            "GEMM floor ms",
+            "step ms",
+            "step/floor",
+            f"<= {TARGET}",
+            "extra memory",
+            "faults/step",
+            "step/torch",
+        ],
+        rows,
     )
     path = save(
         "train_step", {"target_ratio": TARGET, "allocation_limit_bytes": ALLOCATION_LIMIT, "results": results}
