@@ -115,6 +115,7 @@ def visit(browser, base_url):
 
 
 def _source_formula_count(source: str) -> int | None:
+    """Formulas in a page's source: a Markdown page's, or a notebook's Markdown cells."""
     path = site.DOCS / source
     if source.endswith(".ipynb"):
         return site.count_formulas_in_notebook(path)
@@ -147,8 +148,18 @@ def test_every_formula_is_typeset(loaded, source):
     )
     assert not RAW_MATH.findall(visible), f"untypeset TeX delimiters on {source}"
     assert page.locator("article merror").count() == 0
-    typeset = page.locator("article math").count()
     expected = _source_formula_count(source)
+    if source.endswith(".ipynb"):
+        # Markdown cells are counted against the notebook; LaTeX outputs (made by running it)
+        # must each hold typeset math.
+        typeset = page.locator("article .jp-MarkdownOutput math").count()
+        latex_outputs = page.locator("article .jp-RenderedLatex")
+        for index in range(latex_outputs.count()):
+            assert latex_outputs.nth(index).locator("math").count() >= 1, (
+                f"{source}: LaTeX output {index} untypeset"
+            )
+    else:
+        typeset = page.locator("article math").count()
     if expected is not None:
         assert typeset == expected, f"{source}: {typeset} formulas typeset, {expected} in the source"
     # each formula really has a box (MathML is rendered, not ignored)
