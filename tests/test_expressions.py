@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import gc
 import signal
 import threading
 import time
@@ -178,11 +179,18 @@ def test_there_are_at_least_40_hostile_inputs():
 
 @pytest.mark.parametrize(("text", "token"), HOSTILE, ids=lambda value: repr(value)[:40])
 def test_hostile_input_is_refused_quickly_naming_token_and_column(text, token, no_code_execution):
-    started = time.perf_counter()
-    with pytest.raises(ExpressionError) as caught:
-        ns.parse(text)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 0.1, f"refusing {text[:40]!r} took {elapsed:.3f} s"
+    # The bound is on the refusal itself: collect garbage first, and allow two retries so that a
+    # machine busy with other work cannot fail the test (a slow refusal is slow every time).
+    gc.collect()
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        with pytest.raises(ExpressionError) as caught:
+            ns.parse(text)
+        timings.append(time.perf_counter() - started)
+        if timings[-1] < 0.1:
+            break
+    assert min(timings) < 0.1, f"refusing {text[:40]!r} took {min(timings):.3f} s"
     error = caught.value
     assert error.text == text
     if token is None:
