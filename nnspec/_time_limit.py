@@ -7,7 +7,8 @@ SymPy is pure Python, so a computation can be interrupted between bytecodes:
   afterwards (a timer that would have fired meanwhile fires right after);
 * anywhere else (another thread, or a platform without ``setitimer``) the computation runs in
   a fresh ``python -m nnspec._time_limit`` process that applies the same limit in *its* main
-  thread, and is killed if it has not answered within the limit plus a start-up allowance.
+  thread (where it can), and is killed if it has not answered within the limit plus a
+  start-up allowance.
 
 Data passes to and from the worker with :mod:`pickle`; only this module's own process ever
 produces it, and the user's text was already parsed (never evaluated) before it gets here.
@@ -137,7 +138,10 @@ def _serve() -> None:
     """Worker side: read (function, args, seconds, what), answer ("ok", result) or ("error", exception)."""
     function, args, seconds, what = pickle.loads(sys.stdin.buffer.read())  # written by our parent
     try:
-        answer = ("ok", run_with_time_limit(function, args, seconds, what))
+        if hasattr(signal, "setitimer"):
+            answer = ("ok", _run_with_timer(function, args, seconds, what))
+        else:  # no timer here (Windows): the parent kills this process when the limit passes
+            answer = ("ok", function(*args))
     except Exception as error:
         answer = ("error", error)
     try:
