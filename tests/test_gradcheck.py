@@ -77,6 +77,19 @@ def test_complex_unsafe_function_is_refused(f, cause):
     assert "method='central'" in str(info.value)
 
 
+def test_complex_step_of_a_0d_point_with_zero_derivative():
+    # np.nonzero refuses 0-d arrays; the zero-derivative check must still work for a scalar x.
+    assert ns.numerical_gradient(lambda x: x**2, np.array(0.0), "complex") == 0.0
+    with pytest.raises(ns.ArgumentError, match=r"exactly 0 at index \(\)"):
+        ns.numerical_gradient(lambda x: np.real(x) ** 2 + 0j, np.array(1.0), "complex")
+
+
+def test_dropped_imaginary_part_names_the_index_plainly():
+    with pytest.raises(ns.ArgumentError) as info:
+        ns.numerical_gradient(lambda x: np.sum(np.real(x) ** 2) + 0j, np.ones((2, 2)), "complex")
+    assert "at index (0, 0) " in str(info.value) and "np.int64" not in str(info.value)
+
+
 def test_zero_derivative_is_not_mistaken_for_a_dropped_imaginary_part():
     # d/dx x^2 = 0 at 0: the complex step gives Im((ih)^2) = 0 and that is right.
     numeric = ns.numerical_gradient(lambda x: np.sum(x**2), np.array([0.0, 1.0]), "complex")
