@@ -217,7 +217,7 @@ def test_float32_is_refused_with_the_reason(cast):
     with pytest.raises(ns.ArgumentError, match="float32") as info:
         ns.check_gradients(model, data, Y_REAL, "mse")
     message = str(info.value)
-    assert "eps**(1/3)" in message and "5e-3" in message
+    assert "eps**(1/3)" in message and "eps**(2/3)" in message
     assert "model.copy(dtype=np.float64)" in message and "X.astype(np.float64)" in message
 
 
