@@ -147,7 +147,7 @@ class ChainStep:
         return lines
 
     def latex_rows(self, d: str = "d") -> list[str]:
-        r"""Rows of an ``aligned`` environment; ``d`` is ``"d"`` or ``"\partial"``."""
+        r"""Rows of a two-column ``array`` (``lhs &= rhs``); ``d`` is ``"d"`` or ``"\partial"``."""
         x = sp.latex(self.variable)
         lhs = rf"\frac{{{d}}}{{{d} {x}}}\left[{sp.latex(self.expression)}\right]"
         if self.elementary:

@@ -133,7 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
             "tanh sigmoid relu softplus gelu elu leaky_relu erf max min",
         )
         command.add_argument(
-            "--wrt", required=True, type=_names, help="variable name(s), comma-separated for derive"
+            "--wrt",
+            required=True,
+            type=_names,
+            help="variable names, comma-separated" if name == "derive" else "the variable",
         )
         command.add_argument("--latex", action="store_true", help="print LaTeX instead of plain text")
         command.add_argument(

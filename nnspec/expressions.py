@@ -75,7 +75,10 @@ class ChainRule(ChainStep):
         return "\n".join(lines)
 
     def latex(self) -> str:
-        r"""The steps as a LaTeX ``aligned`` environment (put it inside ``$$ ... $$``).
+        r"""The steps as a two-column LaTeX ``array`` (put it inside ``$$ ... $$``).
+
+        ``array`` rather than ``aligned``, so that every renderer typesets it: LaTeX, MathJax,
+        KaTeX and the LaTeX-to-MathML converter of this project's site.
 
         The first rows derive the whole expression (ending with the simplified result); the
         rows after them derive each inner expression in turn.
@@ -84,7 +87,7 @@ class ChainRule(ChainStep):
         rows = self.latex_rows(d)
         if self.simplified != self.derivative:
             rows.insert(1 if self.elementary else 3, rf"&= {sp.latex(self.simplified)}")
-        return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+        return "\\begin{array}{rl}\n" + " \\\\\n".join(rows) + "\n\\end{array}"
 
 
 def _names(wrt) -> list[str]:
@@ -165,7 +168,7 @@ def chain_rule(text: str, wrt: str, *, timeout: float = DEFAULT_TIMEOUT) -> Chai
     Returns
     -------
     ChainRule
-        ``str()`` gives readable steps, ``.latex()`` a LaTeX ``aligned`` block; ``.derivative``
+        ``str()`` gives readable steps, ``.latex()`` a LaTeX ``array`` of the steps; ``.derivative``
         (the sum over paths) and ``.simplified`` both equal ``sympy.diff(parse(text), wrt)``.
 
     Examples

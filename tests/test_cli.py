@@ -78,7 +78,7 @@ def test_chain_latex():
     result = run("chain", "sin(x**2)", "--wrt", "x", "--latex")
     assert result.returncode == 0
     text = result.stdout.strip()
-    assert text.startswith(r"\begin{aligned}") and text.endswith(r"\end{aligned}")
+    assert text.startswith(r"\begin{array}{rl}") and text.endswith(r"\end{array}")
     assert r"\frac{d}{d u}\left(\sin{\left(u \right)}\right)" in text
 
 

@@ -405,7 +405,7 @@ def test_chain_rule_of_sin_of_square():
         assert sp.simplify(result - sp.diff(sp.sin(x**2), x)) == 0
     assert "chain rule: outer sin(u) with u = x**2" in str(steps)
     latex = steps.latex()
-    assert latex.startswith(r"\begin{aligned}") and latex.endswith(r"\end{aligned}")
+    assert latex.startswith(r"\begin{array}{rl}") and latex.endswith(r"\end{array}")
     assert sp.latex(2 * x * sp.cos(x**2)) in latex and r"\frac{d}{d u}" in latex
 
 

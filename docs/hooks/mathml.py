@@ -31,6 +31,8 @@ NOTEBOOK_SCRIPT = re.compile(
     re.DOTALL,
 )
 TAG = re.compile(r"(<[^>]+>)")
+# The hidden text behind a notebook code cell's copy button is code, not prose.
+COPY_TEXT = re.compile(r'(<div class="clipboard-copy-txt">)(.*?)(</div>)', re.DOTALL)
 RAW_ELEMENTS = ("pre", "code", "script", "style", "textarea", "math")
 DISPLAY_DOLLARS = re.compile(r"\$\$(.+?)\$\$", re.DOTALL)
 INLINE_DOLLARS = re.compile(r"(?<![\\$])\$(?!\$)(.+?)(?<![\\$])\$", re.DOTALL)
@@ -64,6 +66,13 @@ def _arithmatex(content: str, where: str) -> str:
 
 def _notebook(content: str, where: str) -> str:
     content = NOTEBOOK_SCRIPT.sub("", content)
+    kept: list[str] = []
+
+    def keep(match: re.Match) -> str:
+        kept.append(match.group(2))
+        return f"{match.group(1)}\x00{len(kept) - 1}\x00{match.group(3)}"
+
+    content = COPY_TEXT.sub(keep, content)
     pieces = TAG.split(content)
     open_raw: list[str] = []
     for i, piece in enumerate(pieces):
@@ -81,7 +90,7 @@ def _notebook(content: str, where: str) -> str:
             continue
         piece = DISPLAY_DOLLARS.sub(lambda m: to_mathml(m.group(1), display=True, where=where), piece)
         pieces[i] = INLINE_DOLLARS.sub(lambda m: to_mathml(m.group(1), display=False, where=where), piece)
-    return "".join(pieces)
+    return re.sub("\x00(\\d+)\x00", lambda m: kept[int(m.group(1))], "".join(pieces))
 
 
 def on_page_content(html_content: str, page, config, files) -> str:
