@@ -125,6 +125,8 @@ class Activation:
 
     #: Optional in-place form ``(z, out) -> out`` that allocates nothing (used in training).
     _value_into = None
+    #: Optional ``(z, out, grad_out) -> out`` filling f(z) and f'(z) in one go (used by Dense).
+    _value_and_grad_into = None
 
     def grad(self, z, *, out=None):
         """Derivative $f'(z)$, elementwise; shape and dtype of ``z``."""
@@ -240,6 +242,17 @@ class ReLU(Activation):
         # sign(relu(z)) is relu's derivative (1 or 0, NaN for NaN), computed without a temporary
         mask = np.sign(self(z) if value is None else value, out=out)
         return np.multiply(mask, upstream, out=mask)
+
+    @staticmethod
+    def _value_and_grad_into(z, out, grad_out):
+        """Dense layers' fast path: ``grad_out = (z > 0)`` and ``out = z * grad_out``.
+
+        Two cheap passes instead of ``maximum`` and, later, ``sign``. A NaN in ``z`` still gives
+        NaN in ``out`` (NaN * 0), so it reaches the network's output, where the training step
+        and the losses refuse it; its derivative entry is 0 here.
+        """
+        np.greater(z, 0, out=grad_out)
+        return np.multiply(z, grad_out, out=out)
 
     def _expr(self, x):
         return sp.Piecewise((x, x > 0), (0, True))

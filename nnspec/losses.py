@@ -275,12 +275,12 @@ class CategoricalCrossentropy(Loss):
     def _value_grad_logits(self, y, z):
         # one exponential serves both: softmax(z) = e / sum(e), logsumexp(z) = m + log(sum(e));
         # written to keep a single (batch, k) temporary alive at a time
-        shift = np.max(z.real, axis=-1, keepdims=True)
+        shift = np.maximum.reduce(z.real, axis=-1, keepdims=True)
         exps = np.exp(np.subtract(z, shift))
-        total = np.sum(exps, axis=-1, keepdims=True)
-        mass = np.sum(y, axis=-1, keepdims=True)
+        total = np.add.reduce(exps, axis=-1, keepdims=True)
+        mass = np.add.reduce(y, axis=-1, keepdims=True)
         batch = self._batch(z)
-        value = (np.sum((shift + np.log(total)) * mass) - np.vdot(y, z)) / batch
+        value = (np.vdot(shift + np.log(total), mass) - np.vdot(y, z)) / batch
         exps *= mass / total
         exps -= y
         exps /= batch

@@ -99,29 +99,37 @@ class Dense:
         """
         if self._cache is None:
             raise ArgumentError("backward needs a forward pass first")
-        X, Z, A = self._cache
+        X, Z, A, buffers = self._cache
         dA = inexact_array(dA, "dA")
         if dA.shape != A.shape:
             raise ShapeError(f"dA has shape {dA.shape} but the layer's output has shape {A.shape}")
-        buffers = self._buffers(X.shape[0], Z.dtype)
-        delta = self.activation.vjp(Z, dA, A, out=buffers["delta"])
+        if self.activation._value_and_grad_into is not None:
+            delta = np.multiply(dA, buffers["fprime"], out=buffers["delta"])
+        else:
+            delta = self.activation.vjp(Z, dA, A, out=buffers["delta"])
         self.dW = np.matmul(X.T, delta, out=buffers["dW"])
-        self.db = np.sum(delta, axis=0, out=buffers["db"])
+        self.db = np.matmul(buffers["ones"], delta, out=buffers["db"])  # column sums, as a GEMV
         return np.matmul(delta, self.W.T, out=buffers["dX"]) if input_gradient else None
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
         """Forward pass into this layer's buffers (X already checked); returns the buffer."""
-        dtype = np.result_type(X.dtype, self.W.dtype)
+        dtype = X.dtype if X.dtype == self.W.dtype else np.result_type(X.dtype, self.W.dtype)
         buffers = self._buffers(X.shape[0], dtype)
         Z = np.matmul(X, self.W, out=buffers["Z"])
         Z += self.b
-        A = self.activation(Z, out=buffers["A"])
-        self._cache = (X, Z, A)
+        both, into = self.activation._value_and_grad_into, self.activation._value_into
+        if both is not None:  # f and f' in one go; backward then needs only a product
+            A = both(Z, buffers["A"], buffers["fprime"])
+        elif into is not None:
+            A = into(Z, buffers["A"])
+        else:
+            A = self.activation(Z, out=buffers["A"])
+        self._cache = (X, Z, A, buffers)
         return A
 
     def _buffers(self, batch: int, dtype) -> dict:
         """Arrays reused from step to step, one set per (batch size, dtype)."""
-        key = (batch, np.dtype(dtype))
+        key = (batch, dtype)
         buffers = self._workspace.get(key)
         if buffers is None:
             if len(self._workspace) >= 4:  # e.g. a full batch, a last partial batch, a gradcheck copy
@@ -133,6 +141,8 @@ class Dense:
                 "dX": np.empty((batch, self.fan_in), dtype),
                 "dW": np.empty((self.fan_in, self.fan_out), dtype),
                 "db": np.empty(self.fan_out, dtype),
+                "ones": np.ones(batch, dtype),
+                "fprime": np.empty((batch, self.fan_out), dtype),
             }
             self._workspace[key] = buffers
         return buffers
