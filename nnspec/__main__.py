@@ -1,4 +1,4 @@
-"""``python -m nnspec``: the command line of :mod:`nnspec.cli`."""
+"""``python -m nnspec``: the command line of `cli`."""
 
 from nnspec.cli import main
 

@@ -1,16 +1,16 @@
 r"""Chain-rule steps: how d/dx of a composition splits into outer and inner derivatives (internal).
 
-Every sum, product, power or function application :math:`f` is read as an *outer* function
-of its arguments, with a placeholder :math:`u_i` standing for each argument :math:`g_i(x)`
-that depends on :math:`x`. The multivariate chain rule then gives one *path* per such argument,
+Every sum, product, power or function application $f$ is read as an *outer* function
+of its arguments, with a placeholder $u_i$ standing for each argument $g_i(x)$
+that depends on $x$. The multivariate chain rule then gives one *path* per such argument,
 
-.. math::
+$$
+\frac{df}{dx} = \sum_i \left.\frac{\partial f}{\partial u_i}\right|_{u = g(x)} \frac{dg_i}{dx},
+$$
 
-    \frac{df}{dx} = \sum_i \left.\frac{\partial f}{\partial u_i}\right|_{u = g(x)} \frac{dg_i}{dx},
-
-and each :math:`dg_i/dx` is explained the same way, down to :math:`dx/dx = 1`. With a single
-path this is the familiar :math:`f'(g(x))\,g'(x)`; the product rule is the two-path case
-:math:`\partial(u_1 u_2)/\partial u_1 = u_2`.
+and each $dg_i/dx$ is explained the same way, down to $dx/dx = 1$. With a single
+path this is the familiar $f'(g(x))\,g'(x)$; the product rule is the two-path case
+$\partial(u_1 u_2)/\partial u_1 = u_2$.
 """
 
 from __future__ import annotations
@@ -36,13 +36,13 @@ class Path:
     placeholder : sympy.Symbol
         The name ``u`` given to the inner expression inside the outer function.
     inner : sympy.Expr
-        The inner expression :math:`g(x)` that ``placeholder`` stands for.
+        The inner expression $g(x)$ that ``placeholder`` stands for.
     partial : sympy.Expr
-        :math:`\\partial\\,\\mathrm{outer} / \\partial u`, written with the placeholders.
+        $\\partial\\,\\mathrm{outer} / \\partial u$, written with the placeholders.
     outer_derivative : sympy.Expr
         ``partial`` with every placeholder replaced by its inner expression.
     steps : ChainStep
-        How :math:`dg/dx` itself is obtained.
+        How $dg/dx$ itself is obtained.
     """
 
     placeholder: sp.Symbol
@@ -53,7 +53,7 @@ class Path:
 
     @property
     def inner_derivative(self) -> sp.Expr:
-        """:math:`dg/dx`."""
+        """$dg/dx$."""
         return self.steps.derivative
 
     @property
@@ -104,22 +104,22 @@ class ChainStep:
 
     @property
     def inner(self) -> sp.Expr:
-        """The inner expression :math:`g(x)` of :math:`f(g(x))` (for exactly one path)."""
+        """The inner expression $g(x)$ of $f(g(x))$ (for exactly one path)."""
         return self._single_path().inner
 
     @property
     def outer_derivative(self) -> sp.Expr:
-        """:math:`f'(g(x))`, the outer derivative at the inner expression (one path)."""
+        """$f'(g(x))$, the outer derivative at the inner expression (one path)."""
         return self._single_path().outer_derivative
 
     @property
     def inner_derivative(self) -> sp.Expr:
-        """:math:`g'(x)` (one path)."""
+        """$g'(x)$ (one path)."""
         return self._single_path().inner_derivative
 
     @property
     def product(self) -> sp.Expr:
-        """:math:`f'(g(x))\\,g'(x)` (one path)."""
+        """$f'(g(x))\\,g'(x)$ (one path)."""
         return self._single_path().product
 
     def lines(self, indent: int = 0) -> list[str]:

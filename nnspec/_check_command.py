@@ -2,7 +2,7 @@
 
 Builds ``MLP(sizes, activation, output, seed=seed)`` and a seeded batch whose targets suit
 the loss (one-hot rows for cce, 0/1 labels for bce, normal values for mse), then prints the
-worst relative error per parameter for each reference (internal; see :mod:`nnspec.cli`).
+worst relative error per parameter for each reference (internal; see `cli`).
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 r"""Finite differences and the complex step, one entry at a time (internal; public via gradcheck).
 
-With step :math:`h_i = h \max(1, |x_i|)` for entry :math:`i`:
+With step $h_i = h \max(1, |x_i|)$ for entry $i$:
 
-* central :math:`D(h) = (f(x + h e_i) - f(x - h e_i)) / 2h`, error :math:`O(h^2)`;
-* Richardson :math:`(4 D(h/2) - D(h)) / 3`, error :math:`O(h^4)`;
-* complex step :math:`\operatorname{Im} f(x + i h e_i) / h`, no subtraction.
+* central $D(h) = (f(x + h e_i) - f(x - h e_i)) / 2h$, error $O(h^2)$;
+* Richardson $(4 D(h/2) - D(h)) / 3$, error $O(h^4)$;
+* complex step $\operatorname{Im} f(x + i h e_i) / h$, no subtraction.
 """
 
 from __future__ import annotations
@@ -124,12 +124,12 @@ def numerical_gradient(f, x, method="central", h=None) -> np.ndarray:
         Maps an array shaped like ``x`` to a scalar. For ``method="complex"`` it receives a
         complex128 array and must carry the imaginary part through to its (complex) result.
     x : array_like of float64, any shape
-        The point; float32 is refused (see :func:`check_gradients`).
+        The point; float32 is refused (see `check_gradients`).
     method : {"central", "richardson", "complex"}
         See the module docstring for the formulas and their error orders.
     h : float > 0, optional
-        Relative step; entry ``i`` moves by :math:`h \max(1, |x_i|)`. Defaults:
-        :data:`DEFAULT_STEPS` (1e-5 central, 1e-3 Richardson, 1e-20 complex).
+        Relative step; entry ``i`` moves by $h \max(1, |x_i|)$. Defaults:
+        `DEFAULT_STEPS` (1e-5 central, 1e-3 Richardson, 1e-20 complex).
 
     Returns
     -------

@@ -1,18 +1,18 @@
 """Safe expression parser: text -> SymPy expression, with no eval (internal; public as ``ns.parse``).
 
-The text goes through three gates, each refusing with an :class:`~nnspec.errors.ExpressionError`
+The text goes through three gates, each refusing with an `ExpressionError`
 that names the offending token and its 1-based column:
 
-1. characters: at most :data:`MAX_LENGTH` of them, printable ASCII letters, digits, spaces and
+1. characters: at most `MAX_LENGTH` of them, printable ASCII letters, digits, spaces and
    ``_ + - * / ( ) , .`` only (so no strings, brackets, comparisons, ``=`` or look-alike letters);
-2. :func:`ast.parse` in ``"eval"`` mode, which only parses; then the tree's size and nesting
+2. `parse` in ``"eval"`` mode, which only parses; then the tree's size and nesting
    depth are bounded (a chain ``a + b - c`` or ``a * b / c`` counts as one level);
 3. a whitelist walk that builds SymPy objects directly: numbers, names, ``+ - * / **``, unary
-   ``-`` and ``+``, and calls of the functions in :data:`FUNCTIONS`. Anything else is refused.
+   ``-`` and ``+``, and calls of the functions in `FUNCTIONS`. Anything else is refused.
 
 Numbers are exact (``0.1`` is 1/10) and every constant stays within 10**100; a constant
 exponent must be rational with magnitude at most 100, while ``x**y`` is allowed: see
-:mod:`nnspec._whitelist`. Building the SymPy objects (the only step that can be slow) runs
+`_whitelist`. Building the SymPy objects (the only step that can be slow) runs
 under a time limit.
 """
 
@@ -97,7 +97,7 @@ def check(text: str) -> tuple[TreeBuilder, ast.expr]:
 
 
 def parse_now(text: str) -> sp.Expr:
-    """:func:`parse` without a time limit, for use inside one."""
+    """`parse` without a time limit, for use inside one."""
     builder, tree = check(text)
     return builder.build(tree)
 
@@ -109,7 +109,7 @@ def parse(text: str, *, timeout: float = DEFAULT_TIMEOUT) -> sp.Expr:
     ----------
     text : str
         One line of at most 1000 ASCII characters, e.g. ``"tanh(w*x + b)"``. Names become
-        real SymPy symbols; the functions are those in :data:`FUNCTIONS`, where ``log`` is the
+        real SymPy symbols; the functions are those in `FUNCTIONS`, where ``log`` is the
         natural logarithm and ``sigmoid``, ``relu``, ``softplus``, ``gelu``, ``elu`` and
         ``leaky_relu`` mean exactly nnspec's activations of the same name.
     timeout : float

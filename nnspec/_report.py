@@ -1,10 +1,10 @@
-r"""Gradient-comparison reports shared by :mod:`nnspec.gradcheck` and :mod:`nnspec.symbolic` (internal).
+r"""Gradient-comparison reports shared by `gradcheck` and `symbolic` (internal).
 
 A check compares each parameter's analytic gradient with a reference (finite differences or
-SymPy) entry by entry with the relative error :math:`|a - b| / \max(|a|, |b|, \text{floor})`
+SymPy) entry by entry with the relative error $|a - b| / \max(|a|, |b|, \text{floor})$
 and keeps the worst entry per parameter. The floor (default ``tiny``) lets a check compare
-entries that are smaller than its round-off level absolutely: an entry of :math:`10^{-7}`
-next to entries of :math:`10^{-2}` carries round-off of the size of the large ones.
+entries that are smaller than its round-off level absolutely: an entry of $10^{-7}$
+next to entries of $10^{-2}$ carries round-off of the size of the large ones.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ TINY = np.finfo(np.float64).tiny
 
 
 def relative_error(a, b, *, floor=TINY):
-    r"""Elementwise relative error :math:`|a - b| / \max(|a|, |b|, \text{floor})`.
+    r"""Elementwise relative error $|a - b| / \max(|a|, |b|, \text{floor})$.
 
     With the default ``floor = np.finfo(float).tiny``, which only guards the division, two
     exact zeros give 0 and a zero against a non-zero value gives 1.
@@ -64,7 +64,7 @@ class ParameterCheck:
     analytic, reference : float
         The analytic gradient and the reference (numeric or symbolic) at that index.
     relative_error, tolerance : float
-        ``relative_error`` uses the report's ``floor`` (see :func:`relative_error`).
+        ``relative_error`` uses the report's ``floor`` (see `relative_error`).
     """
 
     name: str
@@ -80,7 +80,7 @@ class ParameterCheck:
         return bool(self.relative_error <= self.tolerance)
 
     def mismatch(self) -> GradientMismatch:
-        """The :class:`~nnspec.errors.GradientMismatch` describing this entry."""
+        """The `GradientMismatch` describing this entry."""
         return GradientMismatch(
             self.name, self.index, self.analytic, self.reference, self.relative_error, self.tolerance
         )
@@ -88,7 +88,7 @@ class ParameterCheck:
 
 @dataclass(frozen=True)
 class GradientReport:
-    """Result of a gradient check: one :class:`ParameterCheck` per parameter.
+    """Result of a gradient check: one `ParameterCheck` per parameter.
 
     Attributes
     ----------
@@ -97,7 +97,7 @@ class GradientReport:
     entries : tuple of ParameterCheck
         In layer order, ``W`` then ``b`` for each layer.
     floor : float
-        The ``floor`` of :func:`relative_error` used for every entry.
+        The ``floor`` of `relative_error` used for every entry.
     """
 
     method: str
@@ -115,7 +115,7 @@ class GradientReport:
         return all(entry.passed for entry in self.entries)
 
     def raise_if_failed(self) -> None:
-        """Raise :class:`~nnspec.errors.GradientMismatch` for the worst failing entry, if any."""
+        """Raise `GradientMismatch` for the worst failing entry, if any."""
         failing = [entry for entry in self.entries if not entry.passed]
         if failing:
             raise max(failing, key=_severity).mismatch()
@@ -157,11 +157,11 @@ def compare_gradients(grads, reference, *, method, tolerance, names=None, floor=
     method : str
         Recorded in the report (how ``reference`` was computed).
     tolerance : float > 0
-        Largest relative error (see :func:`relative_error`) that passes.
+        Largest relative error (see `relative_error`) that passes.
     names : sequence of str, optional
         One name per array (two per layer); default ``"layers[i].W"``, ``"layers[i].b"``.
     floor : float > 0, optional
-        Passed to :func:`relative_error` (default ``tiny``: a pure relative comparison).
+        Passed to `relative_error` (default ``tiny``: a pure relative comparison).
 
     Returns
     -------

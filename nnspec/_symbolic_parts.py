@@ -1,8 +1,8 @@
-r"""SymPy derivations behind :mod:`nnspec.symbolic` (internal).
+r"""SymPy derivations behind `symbolic` (internal).
 
 Everything here is derived by SymPy from the ``.expr`` definitions of the activations and
 losses and compiled with ``lambdify(..., cse=True)``. Symbols get generated names only
-(``u``, ``x_0_1``, ``w_0_1_2``, ...), and :func:`compile_expressions` refuses any expression
+(``u``, ``x_0_1``, ``w_0_1_2``, ...), and `compile_expressions` refuses any expression
 holding a symbol or an undefined function that it did not generate, so nothing a user wrote
 reaches lambdify as a name or as code.
 """
@@ -75,7 +75,7 @@ def compile_expressions(args, expressions, *, sources=None):
 
 @functools.cache
 def elementwise_parts(activation):
-    r"""Compiled :math:`f(u)` and :math:`f'(u)` of an elementwise activation, for one symbol u.
+    r"""Compiled $f(u)$ and $f'(u)$ of an elementwise activation, for one symbol u.
 
     Returns ``(value, derivative)``, two functions of an array (same shape out).
     """
@@ -97,7 +97,7 @@ def _stack(values, shape):
 
 @functools.cache
 def row_function_parts(activation, k: int):
-    r"""Compiled value and Jacobian :math:`J_{ij} = \partial s_i / \partial u_j` of a row function
+    r"""Compiled value and Jacobian $J_{ij} = \partial s_i / \partial u_j$ of a row function
     (softmax) of one row of ``k`` symbols.
 
     Returns ``(value, jacobian)``: ``value(Z)`` has the shape of ``Z`` (batch, k) and
@@ -121,12 +121,12 @@ def row_function_parts(activation, k: int):
 
 @functools.cache
 def loss_row_gradient(loss, from_logits: bool, k: int):
-    r"""Compiled :math:`\partial \ell / \partial \hat y_j` of the loss :math:`\ell` of one row of
+    r"""Compiled $\partial \ell / \partial \hat y_j$ of the loss $\ell$ of one row of
     ``k`` outputs, as a function ``(Y, P) -> (batch, k)``.
 
-    Every nnspec loss is the batch mean of its one-row value, :math:`L = \frac1B \sum_b
-    \ell(y_b, \hat y_b)`, so :math:`\partial L / \partial \hat y_b = \frac1B \partial \ell /
-    \partial \hat y_b`; that is checked here with SymPy on two rows before it is relied on.
+    Every nnspec loss is the batch mean of its one-row value, $L = \frac1B \sum_b
+    \ell(y_b, \hat y_b)$, so $\partial L / \partial \hat y_b = \frac1B \partial \ell /
+    \partial \hat y_b$; that is checked here with SymPy on two rows before it is relied on.
     """
     ys = [[_symbol(f"y_{b}_{j}") for j in range(k)] for b in range(2)]
     ps = [[_symbol(f"p_{b}_{j}") for j in range(k)] for b in range(2)]
@@ -143,10 +143,10 @@ def loss_row_gradient(loss, from_logits: bool, k: int):
 
 @functools.cache
 def dense_local_derivatives():
-    r"""Local derivatives of one summand of a Dense unit, :math:`z = x w + b + r`.
+    r"""Local derivatives of one summand of a Dense unit, $z = x w + b + r$.
 
-    SymPy gives :math:`\partial z/\partial w = x`, :math:`\partial z/\partial x = w` and
-    :math:`\partial z/\partial b = 1` (``r``, the other summands, does not depend on them).
+    SymPy gives $\partial z/\partial w = x$, $\partial z/\partial x = w$ and
+    $\partial z/\partial b = 1$ (``r``, the other summands, does not depend on them).
     Returns three compiled functions of ``(x, w)``; evaluated on a layer's input ``X`` and
     kernel ``W`` they give the factors that numpy contracts over the batch.
     """

@@ -1,15 +1,15 @@
 r"""nnspec's activations as named SymPy functions, for readable derivatives (internal).
 
 ``ns.parse("sigmoid(w*x)")`` gives ``sigmoid(w*x)``, not ``1/(1 + exp(-w*x))``, so a chain
-rule reads :math:`\sigma'(u) = \sigma(u)(1 - \sigma(u))` instead of a quotient of
+rule reads $\sigma'(u) = \sigma(u)(1 - \sigma(u))$ instead of a quotient of
 exponentials. Each function here means exactly what the activation of the same name means:
 
-* its definition is ``nnspec.<name>.expr(u)`` (:meth:`NetworkFunction.definition`), and
+* its definition is ``nnspec.<name>.expr(u)`` (`definition`), and
   exact numbers evaluate through it (``relu(-2) == 0``);
 * its derivative (``fdiff``) is written in closed form and equals ``d/du`` of that
   definition, including the conventions at kinks (``relu'(0) = 0``, ``leaky_relu'(0) = 0.01``).
 
-:func:`expand_activations` replaces every such function by its definition, e.g. to compare
+`expand_activations` replaces every such function by its definition, e.g. to compare
 a derivative with one written by hand or to ``lambdify`` it.
 """
 
@@ -63,7 +63,7 @@ class NetworkFunction(sp.Function):
 
 
 class sigmoid(NetworkFunction):
-    r""":math:`\sigma(u) = 1/(1 + e^{-u})`, :math:`\sigma'(u) = \sigma(u)(1 - \sigma(u))`."""
+    r"""$\sigma(u) = 1/(1 + e^{-u})$, $\sigma'(u) = \sigma(u)(1 - \sigma(u))$."""
 
     activation = activations.sigmoid
     latex_name = r"\sigma"
@@ -73,7 +73,7 @@ class sigmoid(NetworkFunction):
 
 
 class softplus(NetworkFunction):
-    r""":math:`\log(1 + e^{u})`, whose derivative is :math:`\sigma(u)`."""
+    r"""$\log(1 + e^{u})$, whose derivative is $\sigma(u)$."""
 
     activation = activations.softplus
 
@@ -82,7 +82,7 @@ class softplus(NetworkFunction):
 
 
 class relu(NetworkFunction):
-    r""":math:`\max(u, 0)`; derivative 1 for :math:`u > 0`, else 0 (so :math:`relu'(0) = 0`)."""
+    r"""$\max(u, 0)$; derivative 1 for $u > 0$, else 0 (so $relu'(0) = 0$)."""
 
     activation = activations.relu
 
@@ -91,7 +91,7 @@ class relu(NetworkFunction):
 
 
 class leaky_relu(NetworkFunction):
-    r""":math:`u` for :math:`u > 0`, else :math:`u/100`; derivative 1, else 1/100."""
+    r"""$u$ for $u > 0$, else $u/100$; derivative 1, else 1/100."""
 
     activation = activations.leaky_relu
 
@@ -100,7 +100,7 @@ class leaky_relu(NetworkFunction):
 
 
 class elu(NetworkFunction):
-    r""":math:`u` for :math:`u > 0`, else :math:`e^{u} - 1`; derivative 1, else :math:`e^{u}`."""
+    r"""$u$ for $u > 0$, else $e^{u} - 1$; derivative 1, else $e^{u}$."""
 
     activation = activations.elu
 
@@ -109,10 +109,10 @@ class elu(NetworkFunction):
 
 
 class gelu(NetworkFunction):
-    r"""Exact GELU :math:`u\,\Phi(u)`; derivative :math:`\Phi(u) + u\,\varphi(u)`.
+    r"""Exact GELU $u\,\Phi(u)$; derivative $\Phi(u) + u\,\varphi(u)$.
 
-    :math:`\Phi(u) = (1 + \operatorname{erf}(u/\sqrt 2))/2` and
-    :math:`\varphi(u) = e^{-u^2/2}/\sqrt{2\pi}` (Hendrycks & Gimpel 2016).
+    $\Phi(u) = (1 + \operatorname{erf}(u/\sqrt 2))/2$ and
+    $\varphi(u) = e^{-u^2/2}/\sqrt{2\pi}$ (Hendrycks & Gimpel 2016).
     """
 
     activation = activations.gelu

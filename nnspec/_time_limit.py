@@ -10,7 +10,7 @@ SymPy is pure Python, so a computation can be interrupted between bytecodes:
   thread (where it can), and is killed if it has not answered within the limit plus a
   start-up allowance.
 
-Data passes to and from the worker with :mod:`pickle`; only this module's own process ever
+Data passes to and from the worker with `pickle`; only this module's own process ever
 produces it, and the user's text was already parsed (never evaluated) before it gets here.
 """
 
@@ -58,7 +58,7 @@ def _timeout_error(what: str, seconds: float) -> ExpressionTimeout:
 
 
 def run_with_time_limit(function, args: tuple, seconds: float, what: str):
-    """Return ``function(*args)``, or raise :class:`ExpressionTimeout` after ``seconds``.
+    """Return ``function(*args)``, or raise `ExpressionTimeout` after ``seconds``.
 
     Parameters
     ----------

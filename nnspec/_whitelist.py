@@ -1,6 +1,6 @@
-"""The ``ast`` whitelist behind :func:`nnspec.parse`: limits, functions, and the tree builder (internal).
+"""The ``ast`` whitelist behind `parse`: limits, functions, and the tree builder (internal).
 
-:class:`TreeBuilder` walks the tree that :func:`ast.parse` made and builds SymPy objects
+`TreeBuilder` walks the tree that `parse` made and builds SymPy objects
 directly, refusing every node type not listed here. Numbers are exact (``0.1`` is 1/10). A
 literal has at most 20 digits and magnitude at most 1e12. Every constant computed while
 parsing stays within 10**100: exact ones in numerator and denominator, checked *before* a power

@@ -1,9 +1,9 @@
 """The ``nnspec`` command line: ``derive``, ``chain`` and ``check``.
 
 * ``nnspec derive "tanh(w*x + b)" --wrt w,b [--latex]`` prints one simplified partial
-  derivative per name (:func:`nnspec.derive`);
+  derivative per name (`derive`);
 * ``nnspec chain "sin(x**2)" --wrt x [--latex]`` prints the chain-rule steps
-  (:func:`nnspec.chain_rule`);
+  (`chain_rule`);
 * ``nnspec check [--sizes 2,4,4,1] [--activation tanh] [--loss mse] ...`` builds a seeded MLP
   and batch and prints, per parameter, the worst relative error between backpropagation and
   three references: SymPy layer-wise, SymPy whole expression, central differences.

@@ -1,17 +1,17 @@
 r"""Explore derivatives safely: parse text into SymPy, differentiate it, show the chain rule.
 
-* :func:`parse` turns text such as ``"tanh(w*x + b)"`` into a SymPy expression through an
+* `parse` turns text such as ``"tanh(w*x + b)"`` into a SymPy expression through an
   ``ast`` whitelist that builds SymPy objects directly; nothing is evaluated, so text is never
-  code. The refusals and limits are listed in :mod:`nnspec._parser` and :mod:`nnspec._whitelist`.
-* :func:`derive` gives the simplified partial derivatives with respect to one or more names.
-* :func:`chain_rule` shows how a derivative of a composition splits into outer and inner
+  code. The refusals and limits are listed in `_parser` and `_whitelist`.
+* `derive` gives the simplified partial derivatives with respect to one or more names.
+* `chain_rule` shows how a derivative of a composition splits into outer and inner
   derivatives, one *path* per argument that depends on the variable:
-  :math:`\frac{df}{dx} = \sum_i \frac{\partial f}{\partial u_i}\big|_{u=g(x)}\,\frac{dg_i}{dx}`.
+  $\frac{df}{dx} = \sum_i \frac{\partial f}{\partial u_i}\big|_{u=g(x)}\,\frac{dg_i}{dx}$.
 
 Each derivation runs under a time limit (``timeout``, default 5 s); past it,
-:class:`ExpressionTimeout` (an :class:`~nnspec.errors.ExpressionError`) is raised instead of
+`ExpressionTimeout` (an `ExpressionError`) is raised instead of
 hanging. ``sigmoid``, ``relu``, ``softplus``, ``gelu``, ``elu`` and ``leaky_relu`` stay named
-functions in the results (``sigmoid(x)*(1 - sigmoid(x))``); :func:`expand_activations`
+functions in the results (``sigmoid(x)*(1 - sigmoid(x))``); `expand_activations`
 replaces them by nnspec's definitions.
 
 Examples
@@ -54,9 +54,9 @@ __all__ = [
 
 @dataclass(frozen=True, eq=False, repr=False)
 class ChainRule(ChainStep):
-    """The chain-rule steps of d ``expression`` / d ``variable``, as returned by :func:`chain_rule`.
+    """The chain-rule steps of d ``expression`` / d ``variable``, as returned by `chain_rule`.
 
-    A :class:`~nnspec._chain_rule.ChainStep` (``outer``, ``paths``, ``derivative``, and for a
+    A `ChainStep` (``outer``, ``paths``, ``derivative``, and for a
     single path ``inner``, ``outer_derivative``, ``inner_derivative``, ``product``) whose inner
     steps recurse through ``paths[i].steps``, plus the simplified result.
 
@@ -120,7 +120,7 @@ def derive(text: str, wrt, *, timeout: float = DEFAULT_TIMEOUT) -> dict[str, sp.
     Parameters
     ----------
     text : str
-        An expression accepted by :func:`parse`.
+        An expression accepted by `parse`.
     wrt : str or list of str
         The variable(s); each must occur in ``text``.
     timeout : float
@@ -159,7 +159,7 @@ def chain_rule(text: str, wrt: str, *, timeout: float = DEFAULT_TIMEOUT) -> Chai
     Parameters
     ----------
     text : str
-        An expression accepted by :func:`parse`.
+        An expression accepted by `parse`.
     wrt : str
         The variable; it must occur in ``text``.
     timeout : float

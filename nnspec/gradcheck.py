@@ -1,17 +1,17 @@
 r"""Numerical gradients and gradient checking: is a hand-written backward pass right?
 
-Three ways to differentiate a scalar function :math:`f` of an array numerically, one entry
-:math:`x_i` at a time, with step :math:`h_i = h \max(1, |x_i|)`:
+Three ways to differentiate a scalar function $f$ of an array numerically, one entry
+$x_i$ at a time, with step $h_i = h \max(1, |x_i|)$:
 
-* ``"central"``: :math:`D(h) = \dfrac{f(x + h e_i) - f(x - h e_i)}{2h}`, error
-  :math:`O(h^2)` plus round-off :math:`\sim \epsilon |f| / h` (default :math:`h = 10^{-5}`);
-* ``"richardson"``: :math:`\dfrac{4 D(h/2) - D(h)}{3}` cancels the :math:`h^2` term of
-  :math:`D`, error :math:`O(h^4)` (default :math:`h = 10^{-3}`, where the two errors balance);
-* ``"complex"``: :math:`\operatorname{Im} f(x + i h e_i) / h` (Squire & Trapp 1998) has no
-  subtraction, hence no cancellation: accurate to round-off with :math:`h = 10^{-20}`, but only
+* ``"central"``: $D(h) = \dfrac{f(x + h e_i) - f(x - h e_i)}{2h}$, error
+  $O(h^2)$ plus round-off $\sim \epsilon |f| / h$ (default $h = 10^{-5}$);
+* ``"richardson"``: $\dfrac{4 D(h/2) - D(h)}{3}$ cancels the $h^2$ term of
+  $D$, error $O(h^4)$ (default $h = 10^{-3}$, where the two errors balance);
+* ``"complex"``: $\operatorname{Im} f(x + i h e_i) / h$ (Squire & Trapp 1998) has no
+  subtraction, hence no cancellation: accurate to round-off with $h = 10^{-20}$, but only
   for functions that are analytic and written to carry the imaginary part through.
 
-:func:`check_gradients` compares a model's backpropagation with one of them.
+`check_gradients` compares a model's backpropagation with one of them.
 
 Examples
 --------
@@ -44,7 +44,7 @@ __all__ = [
     "require_float64",
 ]
 
-#: Default tolerance of :func:`check_gradients` by (method, every activation smooth).
+#: Default tolerance of `check_gradients` by (method, every activation smooth).
 TOLERANCES = {
     ("central", True): 1e-6,
     ("central", False): 1e-4,
@@ -58,11 +58,11 @@ def noise_floor(method, loss_value, grads, tolerance) -> float:
     r"""Magnitude below which a check compares gradient entries absolutely.
 
     The reference carries an absolute round-off error of about
-    :math:`\text{noise} = 10\,\epsilon\,(c\,|L| / h + G)`: the difference quotient's
-    :math:`\epsilon |L| / h` (:math:`c = 1` central, 3 Richardson, 0 complex step) and the
-    cancellation in sums over the batch, :math:`\epsilon G` with :math:`G` the largest gradient
+    $\text{noise} = 10\,\epsilon\,(c\,|L| / h + G)$: the difference quotient's
+    $\epsilon |L| / h$ ($c = 1$ central, 3 Richardson, 0 complex step) and the
+    cancellation in sums over the batch, $\epsilon G$ with $G$ the largest gradient
     entry. An entry smaller than ``noise / tolerance`` cannot be resolved to ``tolerance``
-    relatively, so it is compared as :math:`|a - b| \le \text{noise}` instead.
+    relatively, so it is compared as $|a - b| \le \text{noise}$ instead.
     """
     eps = np.finfo(np.float64).eps
     difference = {"central": 1.0, "richardson": 3.0}.get(method, 0.0) * abs(loss_value)
@@ -91,16 +91,14 @@ def check_gradients(
 
     Default tolerances (relative error, float64):
 
-    ==============  =====================  =========================================
-    method          smooth activations     an activation with kinks (relu, leaky_relu)
-    ==============  =====================  =========================================
-    ``central``     1e-6                   1e-4
-    ``richardson``  1e-9                   1e-4
-    ``complex``     1e-12                  refused (not complex-analytic)
-    ==============  =====================  =========================================
+    | method | smooth activations | an activation with kinks (relu, leaky_relu) |
+    |---|---|---|
+    | `central` | 1e-6 | 1e-4 |
+    | `richardson` | 1e-9 | 1e-4 |
+    | `complex` | 1e-12 | refused (not complex-analytic) |
 
     Entries smaller than the reference's round-off level are compared absolutely (see
-    :func:`noise_floor`; the report records the floor). float32 models or inputs are
+    `noise_floor`; the report records the floor). float32 models or inputs are
     refused: in float32 the best step $h \approx \epsilon^{1/3} \approx 5 \times 10^{-3}$
     still leaves a relative error of about $\epsilon^{2/3} \approx 2 \times 10^{-5}$ on a
     well-scaled function and around $10^{-3}$ on network gradients. Near a kink the one-sided
@@ -120,7 +118,7 @@ def check_gradients(
     tolerance : float, optional
         Overrides the table above.
     raise_exception : bool
-        Raise :class:`~nnspec.errors.GradientMismatch` (parameter, index, both values,
+        Raise `GradientMismatch` (parameter, index, both values,
         tolerance) instead of returning a failed report.
 
     Returns

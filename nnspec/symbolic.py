@@ -9,20 +9,20 @@ oracle, and its cost grows quickly with size (small networks only).
 ``method="layerwise"`` makes the chain rule explicit. SymPy derives only size-independent
 local derivatives, each once:
 
-* :math:`f'(u)` of each elementwise activation for one scalar symbol (for softmax, the
-  :math:`k \times k` Jacobian of one row);
-* :math:`\partial \ell / \partial \hat y` of the loss of one row of :math:`k` outputs;
-* the local derivatives of one summand :math:`z = xw + b + r` of a Dense unit:
-  :math:`\partial z/\partial w = x`, :math:`\partial z/\partial x = w`, :math:`\partial z/\partial b = 1`.
+* $f'(u)$ of each elementwise activation for one scalar symbol (for softmax, the
+  $k \times k$ Jacobian of one row);
+* $\partial \ell / \partial \hat y$ of the loss of one row of $k$ outputs;
+* the local derivatives of one summand $z = xw + b + r$ of a Dense unit:
+  $\partial z/\partial w = x$, $\partial z/\partial x = w$, $\partial z/\partial b = 1$.
 
 numpy then composes them over the batch, layer by layer from the output:
-:math:`\delta = g \odot f'(Z)`, :math:`\partial L/\partial W = X^\top \delta`,
-:math:`\partial L/\partial b = \sum_{\text{rows}} \delta`, :math:`g \leftarrow \delta W^\top`;
-the index structure (unit :math:`j` depends on :math:`W_{ij}` only through :math:`x_i W_{ij}`)
+$\delta = g \odot f'(Z)$, $\partial L/\partial W = X^\top \delta$,
+$\partial L/\partial b = \sum_{\text{rows}} \delta$, $g \leftarrow \delta W^\top$;
+the index structure (unit $j$ depends on $W_{ij}$ only through $x_i W_{ij}$)
 is numpy's, the derivative formulas are SymPy's. Its cost grows linearly with depth.
 
 Compiled functions are cached per network structure (widths, activations, loss,
-``from_logits``, and the batch size for the expression method); see :func:`cache_info`.
+``from_logits``, and the batch size for the expression method); see `cache_info`.
 
 Examples
 --------
@@ -144,8 +144,8 @@ def gradients(model, X, Y, loss, method="layerwise", *, from_logits=False):
     Notes
     -----
     The compiled forms are SymPy's plain definitions (``1/(1 + exp(-x))``, ``exp(x_i) /
-    sum_j exp(x_j)``, ``log(p)``), not the overflow-safe forms of :mod:`nnspec.activations`
-    and :mod:`nnspec.losses`, and the loss is not clipped: keep pre-activations and logits
+    sum_j exp(x_j)``, ``log(p)``), not the overflow-safe forms of `activations`
+    and `losses`, and the loss is not clipped: keep pre-activations and logits
     moderate (|z| below a few hundred) and probabilities away from 0 and 1.
     """
     if method not in METHODS:
@@ -166,8 +166,8 @@ def check_backprop(
 ) -> dict[str, GradientReport]:
     r"""Compare ``model.loss_and_grads`` (backpropagation) with each symbolic method.
 
-    The relative error of an entry is :math:`|a - s| / \max(|a|, |s|, \text{floor})` with
-    ``floor = 10 eps G / tolerance`` (:math:`G` the largest gradient entry): entries too small
+    The relative error of an entry is $|a - s| / \max(|a|, |s|, \text{floor})$ with
+    ``floor = 10 eps G / tolerance`` ($G$ the largest gradient entry): entries too small
     to carry ``tolerance`` relative precision next to the largest ones, whose round-off
     they share, are compared absolutely.
 
@@ -175,13 +175,13 @@ def check_backprop(
     ----------
     model : MLP (float64)
     X, Y, loss, from_logits
-        As for :func:`gradients`.
+        As for `gradients`.
     methods : sequence of {"layerwise", "expression"}
     tolerance : float
         Largest relative error that passes (default 1e-12: both sides are exact formulas
         evaluated in float64).
     raise_exception : bool
-        Raise :class:`~nnspec.errors.GradientMismatch` for the first method that fails.
+        Raise `GradientMismatch` for the first method that fails.
 
     Returns
     -------
