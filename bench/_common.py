@@ -62,7 +62,16 @@ def in_processes(script: str, args: list[str], processes: int, threads: str = "a
 def machine() -> dict:
     import numpy as np
 
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            cpu = next(
+                (line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), cpu
+            )
+    except OSError:
+        pass
     info = {
+        "cpu": cpu,
         "python": platform.python_version(),
         "numpy": np.__version__,
         "processor": platform.processor() or platform.machine(),
@@ -99,5 +108,11 @@ def save(name: str, payload: dict, report: str) -> Path:
     payload = {"benchmark": name, "date": time.strftime("%Y-%m-%d"), "machine": machine(), **payload}
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    (RESULTS / f"{name}.md").write_text(f"```text\n{report.rstrip()}\n```\n", encoding="utf-8")
+    info = payload["machine"]
+    where = (
+        f"{payload['date']}, {info['cpu']}, {info['cpus']} cores, Python {info['python']}, "
+        f"numpy {info['numpy']} ({', '.join(info['blas']) or 'BLAS unknown'})"
+    )
+    text = f"```text\n{report.rstrip()}\n\nmeasured {where}\n```\n"
+    (RESULTS / f"{name}.md").write_text(text, encoding="utf-8")
     return path
