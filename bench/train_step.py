@@ -86,7 +86,7 @@ def torch_step(dtype):
 
 def child(dtype_name: str) -> dict:
     import nnspec as ns
-    from nnspec.optim import TrainStep
+    from nnspec.training import TrainStep
 
     dtype = np.dtype(dtype_name)
     X, Y = _data(dtype)

@@ -4,7 +4,7 @@
 hand-written backpropagation, SGD and the training loop.
 """
 
-from . import activations, expressions, gradcheck, initializers, losses, network, optim, symbolic
+from . import activations, expressions, gradcheck, initializers, losses, network, optim, symbolic, training
 from .activations import (
     ACTIVATIONS,
     Activation,
@@ -39,7 +39,8 @@ from .initializers import (
 )
 from .losses import LOSSES, Loss, binary_crossentropy, categorical_crossentropy, loss, mse
 from .network import MLP, Dense
-from .optim import SGD, History, critical_learning_rate, gradient_descent, train
+from .optim import SGD, critical_learning_rate, gradient_descent
+from .training import History, TrainStep, train
 
 __version__ = "0.1.0"
 
@@ -61,6 +62,7 @@ __all__ = [
     "Loss",
     "ParameterCheck",
     "ShapeError",
+    "TrainStep",
     "activation",
     "activations",
     "binary_crossentropy",
@@ -102,5 +104,6 @@ __all__ = [
     "symbolic",
     "tanh",
     "train",
+    "training",
     "zeros",
 ]

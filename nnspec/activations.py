@@ -116,12 +116,7 @@ class Activation:
         array = self._check(z)
         if out is not None and self._value_into is not None:
             return self._value_into(array, out)
-        with np.errstate(under="ignore"):
-            result = np.asarray(self._value(array), dtype=array.dtype)
-        if out is None:
-            return result
-        np.copyto(out, result)
-        return out
+        return self._evaluate(self._value, array, out)
 
     #: Optional in-place form ``(z, out) -> out`` that allocates nothing (used in training).
     _value_into = None
@@ -130,9 +125,13 @@ class Activation:
 
     def grad(self, z, *, out=None):
         """Derivative $f'(z)$, elementwise; shape and dtype of ``z``."""
-        array = self._check(z)
+        return self._evaluate(self._grad, self._check(z), out)
+
+    @staticmethod
+    def _evaluate(compute, array, out):
+        """``compute(array)`` in the dtype of ``array`` (underflow to 0 is not an error)."""
         with np.errstate(under="ignore"):
-            result = np.asarray(self._grad(array), dtype=array.dtype)
+            result = np.asarray(compute(array), dtype=array.dtype)
         if out is None:
             return result
         np.copyto(out, result)

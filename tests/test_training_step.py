@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import nnspec as ns
-from nnspec.optim import TrainStep
+from nnspec.training import TrainStep
 
 
 def _setup(dtype=np.float32, batch=128):
