@@ -21,8 +21,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from . import activations
 from ._validation import as_generator, describe, float_dtype, inexact_array, positive_int
-from .activations import Activation, activation
+from .activations import Activation
 from .errors import ArgumentError, ShapeError
 from .initializers import initializer
 from .losses import loss as resolve_loss
@@ -63,7 +64,7 @@ class Dense:
     ):
         self.fan_in = positive_int(fan_in, "fan_in")
         self.fan_out = positive_int(fan_out, "fan_out")
-        self.activation = _resolve_activation(activation)
+        self.activation = activations.activation(activation)  # the argument shadows the function
         self.init = initializer(init)
         dtype = float_dtype(dtype)
         self.W = self.init((self.fan_in, self.fan_out), as_generator(rng), dtype)
@@ -164,10 +165,6 @@ class Dense:
         return f"Dense({self.fan_in}, {self.fan_out}, activation={self.activation.name!r})"
 
 
-def _resolve_activation(name) -> Activation:
-    return activation(name)
-
-
 class MLP:
     """A multilayer perceptron: Dense layers of widths ``sizes``.
 
@@ -204,7 +201,7 @@ class MLP:
             )
         self.sizes = tuple(positive_int(size, f"sizes[{i}]") for i, size in enumerate(sizes))
         rng = as_generator(seed, "seed")
-        hidden, last = _resolve_activation(activation), _resolve_activation(output)
+        hidden, last = activations.activation(activation), activations.activation(output)
         self.layers = [
             Dense(n_in, n_out, hidden if i < len(self.sizes) - 2 else last, init, rng, dtype)
             for i, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:]))
