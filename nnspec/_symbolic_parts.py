@@ -61,7 +61,8 @@ def compile_expressions(args, expressions, *, sources=None):
             raise ArgumentError(
                 f"a SymPy definition must be a SymPy expression, got {type(expression).__name__}"
             )
-        expression = sp.sympify(expression)  # a number or already SymPy: nothing is parsed
+        if not isinstance(expression, sp.Basic):
+            expression = sp.Number(expression)  # an int or float constant
         unknown = expression.free_symbols - allowed
         undefined = expression.atoms(AppliedUndef)
         if unknown or undefined:
