@@ -1,0 +1,148 @@
+"""Fused updates in numpy's own BLAS: the same results as numpy, and a safe fallback."""
+
+import gc
+
+import numpy as np
+import pytest
+
+import nnspec as ns
+from nnspec import _blas
+from nnspec.training import TrainStep
+
+DTYPES = [np.float32, np.float64]
+
+
+def _arrays(dtype, m=160, n=128, k=48, seed=0):
+    rng = np.random.default_rng(seed)
+    C = rng.normal(size=(m, n)).astype(dtype)
+    A = rng.normal(size=(k, m)).astype(dtype)
+    B = rng.normal(size=(k, n)).astype(dtype)
+    return C, A, B
+
+
+def _tolerance(dtype):
+    return {"rtol": 1e-5, "atol": 1e-4} if dtype == np.float32 else {"rtol": 1e-12, "atol": 1e-12}
+
+
+@pytest.fixture
+def numpy_only(monkeypatch):
+    """Force the numpy fallback, as NNSPEC_BLAS=numpy does at import time."""
+    monkeypatch.setenv("NNSPEC_BLAS", "numpy")
+    _blas._routines.cache_clear()
+    yield
+    monkeypatch.delenv("NNSPEC_BLAS")
+    _blas._routines.cache_clear()
+
+
+def test_numpys_bundled_openblas_is_found_when_numpy_ships_it():
+    if not _blas._candidate_libraries():
+        pytest.skip("this numpy build does not bundle scipy-openblas64 (not a PyPI wheel); the fallback runs")
+    assert _blas.available()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_subtract_transposed_product_is_c_minus_a_transpose_b(dtype):
+    C, A, B = _arrays(dtype)
+    assert C.size >= _blas.FUSE_FROM  # the fused path, where available
+    expected = C - A.T @ B
+    _blas.subtract_transposed_product(C, A, B, scratch=np.empty_like(C))
+    np.testing.assert_allclose(C, expected, **_tolerance(dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_add_to_rows_adds_the_vector_to_every_row(dtype):
+    C, _, _ = _arrays(dtype)
+    b = np.arange(C.shape[1], dtype=dtype)
+    expected = C + b
+    _blas.add_to_rows(C, b, np.ones(C.shape[0], dtype))
+    np.testing.assert_allclose(C, expected, **_tolerance(dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_the_fallback_gives_the_same_result(dtype, numpy_only):
+    assert not _blas.available()
+    C, A, B = _arrays(dtype)
+    expected = C - A.T @ B
+    _blas.subtract_transposed_product(C, A, B, scratch=np.empty_like(C))
+    np.testing.assert_allclose(C, expected, **_tolerance(dtype))
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["small", "strided operand", "overlapping", "float16", "complex", "mixed dtypes"],
+)
+def test_arrays_blas_does_not_take_fall_back_to_numpy(case):
+    C, A, B = _arrays(np.float64)
+    if case == "small":
+        C, A, B = C[:8, :8].copy(), A[:, :8].copy(), B[:, :8].copy()
+    elif case == "strided operand":
+        A = np.asfortranarray(A)
+    elif case == "overlapping":  # C - C[:k].T @ B would be wrong if C changed under the product
+        C = np.random.default_rng(1).normal(size=(160, 160))
+        A, B = C[:48], np.random.default_rng(2).normal(size=(48, 160))
+    elif case == "float16":
+        C, A, B = (array.astype(np.float16) for array in (C, A, B))
+    elif case == "complex":
+        C = C + 1j
+    else:
+        A = A.astype(np.float32)
+    expected = C - A.T @ B
+    _blas.subtract_transposed_product(C, A, B, scratch=np.empty_like(C))
+    tolerance = {"rtol": 5e-2, "atol": 5e-1} if C.dtype == np.float16 else {"rtol": 1e-6}
+    np.testing.assert_allclose(C, expected, **tolerance)
+
+
+def test_a_read_only_target_is_refused_not_written():
+    C, A, B = _arrays(np.float64)
+    C.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        _blas.subtract_transposed_product(C, A, B, scratch=np.empty_like(C))
+
+
+def test_prepared_calls_follow_the_array_objects_not_their_ids():
+    """A prepared call is reused only for the same live objects, never for a recycled id."""
+    for seed in range(5):
+        C, A, B = _arrays(np.float64, seed=seed)
+        expected = C - A.T @ B
+        _blas.subtract_transposed_product(C, A, B, scratch=np.empty_like(C))
+        np.testing.assert_allclose(C, expected, rtol=1e-12, atol=1e-12)
+        del C, A, B
+        gc.collect()
+    C, A, B = _arrays(np.float64)
+    _blas.subtract_transposed_product(C, A, B, scratch=np.empty_like(C))
+    C.shape = (128, 160)  # the same objects, now inconsistent: refused, not run with the old sizes
+    with pytest.raises(ValueError):
+        _blas.subtract_transposed_product(C, A, B, scratch=np.empty_like(C))
+
+
+def test_the_cache_keeps_no_array_alive():
+    import weakref
+
+    C, A, B = _arrays(np.float64)
+    _blas.subtract_transposed_product(C, A, B, scratch=np.empty_like(C))
+    reference = weakref.ref(A)
+    del A
+    gc.collect()
+    assert reference() is None
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_training_steps_agree_with_and_without_blas(dtype, monkeypatch):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 150)).astype(dtype)
+    Y = np.eye(10, dtype=dtype)[rng.integers(0, 10, 200)]
+    models = []
+    for forced in (False, True):
+        if forced:
+            monkeypatch.setenv("NNSPEC_BLAS", "numpy")
+        _blas._routines.cache_clear()
+        model = ns.MLP((150, 128, 128, 10), activation="relu", init="he_normal", seed=3, dtype=dtype)
+        step = TrainStep(model, "cce", 0.05, from_logits=True)
+        for _ in range(3):
+            step(X, Y)
+        models.append(model)
+    monkeypatch.delenv("NNSPEC_BLAS")
+    _blas._routines.cache_clear()
+    for (W, b), (W0, b0) in zip(*(model.parameters() for model in models)):
+        np.testing.assert_allclose(W, W0, **_tolerance(dtype))
+        np.testing.assert_allclose(b, b0, **_tolerance(dtype))
