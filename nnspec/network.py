@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from . import activations
+from . import _blas, activations
 from ._validation import as_generator, describe, float_dtype, inexact_array, positive_int
 from .activations import Activation
 from .errors import ArgumentError, ShapeError
@@ -100,24 +100,43 @@ class Dense:
         """
         if self._cache is None:
             raise ArgumentError("backward needs a forward pass first")
-        X, Z, A, buffers = self._cache
+        X, _, A, buffers = self._cache
         dA = inexact_array(dA, "dA")
         if dA.shape != A.shape:
             raise ShapeError(f"dA has shape {dA.shape} but the layer's output has shape {A.shape}")
-        if self.activation._value_and_grad_into is not None:
-            delta = np.multiply(dA, buffers["fprime"], out=buffers["delta"])
-        else:
-            delta = self.activation.vjp(Z, dA, A, out=buffers["delta"])
+        delta = self._delta(dA)
         self.dW = np.matmul(X.T, delta, out=buffers["dW"])
         self.db = np.matmul(buffers["ones"], delta, out=buffers["db"])  # column sums, as a GEMV
         return np.matmul(delta, self.W.T, out=buffers["dX"]) if input_gradient else None
+
+    def _delta(self, dA: np.ndarray) -> np.ndarray:
+        r"""$\delta = \partial L/\partial A \odot f'(Z)$ into its buffer (dA already checked)."""
+        _, Z, A, buffers = self._cache
+        if self.activation._value_and_grad_into is not None:
+            return np.multiply(dA, buffers["fprime"], out=buffers["delta"])
+        return self.activation.vjp(Z, dA, A, out=buffers["delta"])
+
+    def _descend(self, dA: np.ndarray, input_gradient: bool):
+        r"""Backward pass fused with an SGD update; returns dL/dX like `backward`.
+
+        ``dA`` must already be scaled by the learning rate $\eta$ (backpropagation is linear
+        in it): then $W \leftarrow W - X^\top\delta$ and $b \leftarrow b - \sum_{\text{rows}}
+        \delta$ are the update, the first inside BLAS where possible (`nnspec._blas`). dL/dX is
+        computed first, from the weights before the update. ``dW`` and ``db`` are not set.
+        """
+        X, _, _, buffers = self._cache
+        delta = self._delta(dA)
+        dX = np.matmul(delta, self.W.T, out=buffers["dX"]) if input_gradient else None
+        _blas.subtract_transposed_product(self.W, X, delta, scratch=buffers["dW"])
+        self.b -= np.matmul(buffers["ones"], delta, out=buffers["db"])
+        return dX
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
         """Forward pass into this layer's buffers (X already checked); returns the buffer."""
         dtype = X.dtype if X.dtype == self.W.dtype else np.result_type(X.dtype, self.W.dtype)
         buffers = self._buffers(X.shape[0], dtype)
         Z = np.matmul(X, self.W, out=buffers["Z"])
-        Z += self.b
+        _blas.add_to_rows(Z, self.b, buffers["ones"])
         both, into = self.activation._value_and_grad_into, self.activation._value_into
         if both is not None:  # f and f' in one go; backward then needs only a product
             A = both(Z, buffers["A"], buffers["fprime"])
@@ -163,6 +182,10 @@ class Dense:
 
     def __repr__(self) -> str:
         return f"Dense({self.fan_in}, {self.fan_out}, activation={self.activation.name!r})"
+
+
+#: The plain backward pass; `MLP._descend` fuses it with the update only for layers that use it.
+_DENSE_BACKWARD = Dense.backward
 
 
 class MLP:
@@ -241,6 +264,22 @@ class MLP:
         for index in range(len(self.layers) - 1, -1, -1):
             grad = self.layers[index].backward(grad, input_gradient=index > 0)
         return [(layer.dW, layer.db) for layer in self.layers]
+
+    def _descend(self, scaled_dY: np.ndarray) -> None:
+        """Backward pass and SGD update in one sweep; ``scaled_dY`` is dL/dY times the rate.
+
+        A layer whose class overrides `Dense.backward` is honoured: its own ``backward``
+        runs, then its ``dW`` and ``db`` are subtracted.
+        """
+        grad = scaled_dY
+        for index in range(len(self.layers) - 1, -1, -1):
+            layer = self.layers[index]
+            if type(layer).backward is _DENSE_BACKWARD:
+                grad = layer._descend(grad, index > 0)
+            else:
+                grad = layer.backward(grad, input_gradient=index > 0)
+                layer.W -= layer.dW
+                layer.b -= layer.db
 
     def loss_and_grads(self, X, Y, loss, *, from_logits: bool = False):
         """Loss of ``forward(X)`` against ``Y`` and its gradients ``[(dW, db), ...]``.

@@ -53,9 +53,11 @@ class TrainStep:
     The model's layers keep their activations and gradients in buffers sized by the batch,
     so after the first call a step allocates no array larger than the loss's own small
     ``(batch, outputs)`` arrays. Backpropagation is linear in the output gradient, so the
-    step scales that small array by the learning rate before backpropagating it and then
-    subtracts the resulting gradients in place: $\theta \leftarrow \theta - \eta\nabla L$ with
-    no pass over the parameters beyond the subtraction. `train` uses it.
+    step scales that small array by the learning rate before backpropagating it, and each
+    layer's update $W \leftarrow W - X^\top\delta$ is then a single BLAS call
+    ($C \leftarrow C - A^\top B$, ``gemm`` with $\beta = 1$) in the BLAS numpy uses, or
+    ``matmul`` then ``-=`` where that is not available. The layers' ``dW``/``db`` are
+    therefore not set by a step. `train` uses it.
 
     Parameters
     ----------
@@ -90,9 +92,7 @@ class TrainStep:
         if not np.isfinite(value):
             return float("inf")
         upstream *= self.learning_rate  # gradients below come out already scaled by the rate
-        for (W, b), (dW, db) in zip(self.model.parameters(), self.model._backward(upstream)):
-            W -= dW
-            b -= db
+        self.model._descend(upstream)
         return value
 
 
