@@ -52,6 +52,21 @@ def _clip_probabilities(p: np.ndarray, eps: float) -> np.ndarray:
     return np.where((p.real >= eps) & (p.real <= 1 - eps), p, np.clip(p.real, eps, 1 - eps))
 
 
+def _last_axis_max(a: np.ndarray) -> np.ndarray:
+    """``a.max(axis=-1, keepdims=True)`` for real ``a``; the reduction runs across rows.
+
+    numpy reduces a short last axis row by row, which for a (256, 10) batch costs several
+    times more than reducing the transposed copy down its first axis (one vectorized pass).
+    """
+    rows = a.reshape(-1, a.shape[-1])
+    return np.maximum.reduce(np.ascontiguousarray(rows.T), axis=0).reshape(*a.shape[:-1], 1)
+
+
+def _last_axis_sum(a: np.ndarray) -> np.ndarray:
+    """``a.sum(axis=-1, keepdims=True)`` as a matrix-vector product with ones (BLAS)."""
+    return np.matmul(a, np.ones(a.shape[-1], a.dtype))[..., None]
+
+
 def _in_unit_interval(array: np.ndarray, name: str, what: str) -> None:
     real = array.real
     if np.any((real < 0) | (real > 1)):
@@ -275,10 +290,10 @@ class CategoricalCrossentropy(Loss):
     def _value_grad_logits(self, y, z):
         # one exponential serves both: softmax(z) = e / sum(e), logsumexp(z) = m + log(sum(e));
         # written to keep a single (batch, k) temporary alive at a time
-        shift = np.maximum.reduce(z.real, axis=-1, keepdims=True)
+        shift = _last_axis_max(z.real)
         exps = np.exp(np.subtract(z, shift))
-        total = np.add.reduce(exps, axis=-1, keepdims=True)
-        mass = np.add.reduce(y, axis=-1, keepdims=True)
+        total = _last_axis_sum(exps)
+        mass = _last_axis_sum(y)
         batch = self._batch(z)
         value = (np.vdot(shift + np.log(total), mass) - np.vdot(y, z)) / batch
         exps *= mass / total
