@@ -120,26 +120,34 @@ class Dense:
         r"""Backward pass fused with an SGD update; returns dL/dX like `backward`.
 
         ``dA`` must already be scaled by the learning rate $\eta$ (backpropagation is linear
-        in it): then $W \leftarrow W - X^\top\delta$ and $b \leftarrow b - \sum_{\text{rows}}
+        in it), and is scratch: it may be overwritten with $\delta$. Then $W \leftarrow W - X^\top\delta$ and $b \leftarrow b - \sum_{\text{rows}}
         \delta$ are the update, the first inside BLAS where possible (`nnspec._blas`). dL/dX is
         computed first, from the weights before the update. ``dW`` and ``db`` are not set.
         """
         X, _, _, buffers = self._cache
-        delta = self._delta(dA)
+        if self.activation._value_and_grad_into is not None:  # dA is a scratch array: reuse it
+            delta = np.multiply(dA, buffers["fprime"], out=dA)
+        else:
+            delta = self._delta(dA)
         dX = np.matmul(delta, self.W.T, out=buffers["dX"]) if input_gradient else None
         _blas.subtract_transposed_product(self.W, X, delta, scratch=buffers["dW"])
         self.b -= np.matmul(buffers["ones"], delta, out=buffers["db"])
         return dX
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
-        """Forward pass into this layer's buffers (X already checked); returns the buffer."""
+        """Forward pass into this layer's buffers (X already checked); returns the buffer.
+
+        With a fused derivative (ReLU) the activation overwrites Z in place, halving the
+        memory the pass touches; the cached ``Z`` is then ``A``, from which ReLU's derivative
+        is the same.
+        """
         dtype = X.dtype if X.dtype == self.W.dtype else np.result_type(X.dtype, self.W.dtype)
         buffers = self._buffers(X.shape[0], dtype)
         Z = np.matmul(X, self.W, out=buffers["Z"])
         _blas.add_to_rows(Z, self.b, buffers["ones"])
         both, into = self.activation._value_and_grad_into, self.activation._value_into
-        if both is not None:  # f and f' in one go; backward then needs only a product
-            A = both(Z, buffers["A"], buffers["fprime"])
+        if both is not None:  # f and f' in one go; Z is not needed again, so A overwrites it
+            A = both(Z, Z, buffers["fprime"])
         elif into is not None:
             A = into(Z, buffers["A"])
         else:
@@ -156,7 +164,7 @@ class Dense:
                 self._workspace.clear()
             buffers = {
                 "Z": np.empty((batch, self.fan_out), dtype),
-                "A": np.empty((batch, self.fan_out), dtype),
+                "A": None,  # below: Z's own buffer for activations with a fused derivative
                 "delta": np.empty((batch, self.fan_out), dtype),
                 "dX": np.empty((batch, self.fan_in), dtype),
                 "dW": np.empty((self.fan_in, self.fan_out), dtype),
@@ -164,6 +172,8 @@ class Dense:
                 "ones": np.ones(batch, dtype),
                 "fprime": np.empty((batch, self.fan_out), dtype),
             }
+            fused = self.activation._value_and_grad_into is not None
+            buffers["A"] = buffers["Z"] if fused else np.empty((batch, self.fan_out), dtype)
             self._workspace[key] = buffers
         return buffers
 
