@@ -29,11 +29,18 @@ def best_time(function, repeat: int, number: int = 1) -> float:
     return best
 
 
-def interleaved(functions: dict, repeat: int, number: int = 1) -> dict:
-    """Best time of each function, measured in alternation so that load hits all alike."""
+def interleaved(functions: dict, repeat: int, number: int = 1, warm: bool = False) -> dict:
+    """Best time of each function, measured in alternation so that load hits all alike.
+
+    With ``warm=True`` each timed block of ``number`` calls follows one untimed call, so a
+    function is timed in its steady state (as in a loop of training steps), not while it
+    refills the caches the other functions have just used.
+    """
     best = dict.fromkeys(functions, float("inf"))
     for _ in range(repeat):
         for name, function in functions.items():
+            if warm:
+                function()
             best[name] = min(best[name], best_time(function, 1, number))
     return best
 
