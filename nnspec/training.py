@@ -78,12 +78,23 @@ class TrainStep:
         self.check_targets = check_targets
 
     def __call__(self, X, Y) -> float:
-        """Take one step on ``(X, Y)`` (2-D, in the model's dtype); return the loss before it.
+        """Take one step on ``(X, Y)``; return the loss before it.
 
-        A non-finite output or loss is returned as ``inf`` without updating the model.
+        ``X`` has shape ``(batch, sizes[0])``, ``Y`` the shape of the output; ``X`` in
+        another dtype is converted first (arrays already in the model's dtype are used as
+        they are). A non-finite output or loss is returned as ``inf`` without updating the
+        model.
         """
-        output = self.model._forward(X)
-        if not np.all(np.isfinite(output)):
+        model = self.model
+        if not (isinstance(X, np.ndarray) and X.dtype == model.dtype and X.ndim == 2):
+            X = model.layers[0]._check_input(X, "layer 0")
+        elif X.shape[1] != model.layers[0].fan_in:
+            raise ShapeError(f"X has {X.shape[1]} columns but the model expects {model.layers[0].fan_in}")
+        output = model._forward(X)
+        Y = Y if isinstance(Y, np.ndarray) else np.asarray(Y, dtype=output.dtype)
+        if Y.shape != output.shape:
+            raise ShapeError(f"Y must have the output's shape {output.shape}, got {Y.shape}")
+        if not np.isfinite(output).all():
             return float("inf")
         if self.check_targets:
             value, upstream = self.loss.value_and_grad(Y, output, from_logits=self.from_logits)
@@ -92,7 +103,7 @@ class TrainStep:
         if not np.isfinite(value):
             return float("inf")
         upstream *= self.learning_rate  # gradients below come out already scaled by the rate
-        self.model._descend(upstream)
+        model._descend(upstream)
         return value
 
 

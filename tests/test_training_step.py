@@ -95,3 +95,24 @@ def test_non_finite_output_is_reported_not_applied():
     assert value == float("inf")
     for (W, _), W0 in zip(model.parameters(), before):
         np.testing.assert_array_equal(W, W0)
+
+
+def test_a_step_refuses_inputs_of_the_wrong_shape_with_a_clear_message():
+    model, X, Y = _setup(np.float64, batch=8)
+    step = TrainStep(model, "cce", 0.1, from_logits=True)
+    with pytest.raises(ns.ShapeError, match="X has 199 columns but the model expects 200"):
+        step(X[:, :199], Y)
+    with pytest.raises(ns.ShapeError, match=r"Y must have the output's shape \(8, 10\), got \(8,\)"):
+        step(X, Y.argmax(axis=1))  # labels instead of one-hot rows would broadcast silently
+    with pytest.raises(ns.ShapeError, match="2-D batch"):
+        step(X[0], Y)
+
+
+def test_a_step_converts_lists_and_other_dtypes():
+    model, X, Y = _setup(np.float64, batch=8)
+    twin = model.copy()
+    first = TrainStep(model, "cce", 0.1, from_logits=True)(X.astype(np.float32).tolist(), Y.tolist())
+    second = TrainStep(twin, "cce", 0.1, from_logits=True)(X.astype(np.float32), Y)
+    assert first == second
+    for (W, _), (W2, _) in zip(model.parameters(), twin.parameters()):
+        np.testing.assert_array_equal(W, W2)
