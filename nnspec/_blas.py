@@ -103,12 +103,12 @@ def _prepared_call(kind: str, arrays: tuple[np.ndarray, ...], layout):
     c, ldc)`` with arrays in the pointer slots; it is called once per combination.
     """
     key = (kind, *map(id, arrays))
+    layouts = tuple((array.shape, array.strides) for array in arrays)  # may change in place
     entry = _prepared.get(key)
     if entry is not None:
-        references, shapes, call = entry
-        if all(ref() is array for ref, array in zip(references, arrays)) and shapes == tuple(
-            array.shape for array in arrays
-        ):
+        references, prepared_layouts, call = entry
+        same_objects = all(ref() is array for ref, array in zip(references, arrays))
+        if same_objects and prepared_layouts == layouts and arrays[0].flags.writeable:
             return call
     gemm = _qualifies(arrays[0], arrays[1:])
     if gemm is None:
@@ -122,7 +122,7 @@ def _prepared_call(kind: str, arrays: tuple[np.ndarray, ...], layout):
     if len(_prepared) >= _PREPARED_LIMIT:
         _prepared.clear()
     call = (gemm, args)
-    _prepared[key] = (tuple(weakref.ref(array) for array in arrays), tuple(a.shape for a in arrays), call)
+    _prepared[key] = (tuple(weakref.ref(array) for array in arrays), layouts, call)
     return call
 
 

@@ -146,3 +146,13 @@ def test_training_steps_agree_with_and_without_blas(dtype, monkeypatch):
     for (W, b), (W0, b0) in zip(*(model.parameters() for model in models)):
         np.testing.assert_allclose(W, W0, **_tolerance(dtype))
         np.testing.assert_allclose(b, b0, **_tolerance(dtype))
+
+
+def test_a_target_made_read_only_after_a_call_is_not_written_by_the_prepared_call():
+    C, A, B = _arrays(np.float64)
+    _blas.subtract_transposed_product(C, A, B, scratch=np.empty_like(C))
+    C.flags.writeable = False
+    before = C.copy()
+    with pytest.raises(ValueError, match="read-only"):
+        _blas.subtract_transposed_product(C, A, B, scratch=np.empty_like(C))
+    np.testing.assert_array_equal(C, before)
