@@ -83,7 +83,7 @@ def available() -> bool:
 def _qualifies(target: np.ndarray, operands: tuple[np.ndarray, ...]):
     """``cblas_?gemm`` for ``target``'s dtype if every array qualifies, else None."""
     routines = _routines()
-    if routines is None or target.size < FUSE_FROM or not target.flags.writeable:
+    if routines is None or not target.flags.writeable:
         return None
     gemm = routines.get(target.dtype)
     if gemm is None:

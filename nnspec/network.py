@@ -109,26 +109,27 @@ class Dense:
         self.db = np.matmul(buffers["ones"], delta, out=buffers["db"])  # column sums, as a GEMV
         return np.matmul(delta, self.W.T, out=buffers["dX"]) if input_gradient else None
 
-    def _delta(self, dA: np.ndarray) -> np.ndarray:
-        r"""$\delta = \partial L/\partial A \odot f'(Z)$ into its buffer (dA already checked)."""
+    def _delta(self, dA: np.ndarray, *, in_place: bool = False) -> np.ndarray:
+        r"""$\delta = \partial L/\partial A \odot f'(Z)$ into its buffer (dA already checked).
+
+        ``in_place=True`` lets a fused derivative (ReLU) write $\delta$ over ``dA``.
+        """
         _, Z, A, buffers = self._cache
         if self.activation._value_and_grad_into is not None:
-            return np.multiply(dA, buffers["fprime"], out=buffers["delta"])
+            return np.multiply(dA, buffers["fprime"], out=dA if in_place else buffers["delta"])
         return self.activation.vjp(Z, dA, A, out=buffers["delta"])
 
     def _descend(self, dA: np.ndarray, input_gradient: bool):
         r"""Backward pass fused with an SGD update; returns dL/dX like `backward`.
 
         ``dA`` must already be scaled by the learning rate $\eta$ (backpropagation is linear
-        in it), and is scratch: it may be overwritten with $\delta$. Then $W \leftarrow W - X^\top\delta$ and $b \leftarrow b - \sum_{\text{rows}}
-        \delta$ are the update, the first inside BLAS where possible (`nnspec._blas`). dL/dX is
-        computed first, from the weights before the update. ``dW`` and ``db`` are not set.
+        in it), and is scratch: it may be overwritten with $\delta$. Then
+        $W \leftarrow W - X^\top\delta$ and $b \leftarrow b - \sum_{\text{rows}}\delta$ are the
+        update, the first inside BLAS where possible (`nnspec._blas`). dL/dX is computed
+        first, from the weights before the update. ``dW`` and ``db`` are not set.
         """
         X, _, _, buffers = self._cache
-        if self.activation._value_and_grad_into is not None:  # dA is a scratch array: reuse it
-            delta = np.multiply(dA, buffers["fprime"], out=dA)
-        else:
-            delta = self._delta(dA)
+        delta = self._delta(dA, in_place=True)
         dX = np.matmul(delta, self.W.T, out=buffers["dX"]) if input_gradient else None
         _blas.subtract_transposed_product(self.W, X, delta, scratch=buffers["dW"])
         self.b -= np.matmul(buffers["ones"], delta, out=buffers["db"])
@@ -147,7 +148,7 @@ class Dense:
         _blas.add_to_rows(Z, self.b, buffers["ones"])
         both, into = self.activation._value_and_grad_into, self.activation._value_into
         if both is not None:  # f and f' in one go; Z is not needed again, so A overwrites it
-            A = both(Z, Z, buffers["fprime"])
+            A = both(Z, buffers["A"], buffers["fprime"])  # buffers["A"] is Z here
         elif into is not None:
             A = into(Z, buffers["A"])
         else:
@@ -162,9 +163,11 @@ class Dense:
         if buffers is None:
             if len(self._workspace) >= 4:  # e.g. a full batch, a last partial batch, a gradcheck copy
                 self._workspace.clear()
+            Z = np.empty((batch, self.fan_out), dtype)
+            fused = self.activation._value_and_grad_into is not None
             buffers = {
-                "Z": np.empty((batch, self.fan_out), dtype),
-                "A": None,  # below: Z's own buffer for activations with a fused derivative
+                "Z": Z,
+                "A": Z if fused else np.empty((batch, self.fan_out), dtype),  # see _forward
                 "delta": np.empty((batch, self.fan_out), dtype),
                 "dX": np.empty((batch, self.fan_in), dtype),
                 "dW": np.empty((self.fan_in, self.fan_out), dtype),
@@ -172,8 +175,6 @@ class Dense:
                 "ones": np.ones(batch, dtype),
                 "fprime": np.empty((batch, self.fan_out), dtype),
             }
-            fused = self.activation._value_and_grad_into is not None
-            buffers["A"] = buffers["Z"] if fused else np.empty((batch, self.fan_out), dtype)
             self._workspace[key] = buffers
         return buffers
 

@@ -81,16 +81,11 @@ class TrainStep:
         """Take one step on ``(X, Y)``; return the loss before it.
 
         ``X`` has shape ``(batch, sizes[0])``, ``Y`` the shape of the output; ``X`` in
-        another dtype is converted first (arrays already in the model's dtype are used as
-        they are). A non-finite output or loss is returned as ``inf`` without updating the
+        another dtype is converted first. A non-finite output or loss is returned as ``inf`` without updating the
         model.
         """
         model = self.model
-        if not (isinstance(X, np.ndarray) and X.dtype == model.dtype and X.ndim == 2):
-            X = model.layers[0]._check_input(X, "layer 0")
-        elif X.shape[1] != model.layers[0].fan_in:
-            raise ShapeError(f"X has {X.shape[1]} columns but the model expects {model.layers[0].fan_in}")
-        output = model._forward(X)
+        output = model._forward(model.layers[0]._check_input(X, "the model"))
         Y = Y if isinstance(Y, np.ndarray) else np.asarray(Y, dtype=output.dtype)
         if Y.shape != output.shape:
             raise ShapeError(f"Y must have the output's shape {output.shape}, got {Y.shape}")
