@@ -15,6 +15,9 @@ $e^{-z^2/2} = e^{-h^2/2}\, e^{-l(h + l/2)}$. Measured against mpmath on $[-40, 4
 $9\cdot 10^{-16}$ relative where the result is a normal float (subnormal results are exact to
 a few units of $2^{-1074}$).
 
+SciPy is imported on the first evaluation, not with nnspec (``import scipy.special`` takes
+longer than ``import numpy``).
+
 Every function takes float or array input, computes in float64 and returns the input's
 floating dtype (float32 stays float32); NaN gives NaN, $\pm\infty$ the limits, and nothing
 warns under ``np.errstate(all="raise")``.
@@ -25,7 +28,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special
 
 __all__ = ["CHUNK", "chunks", "erf", "erfc", "gaussian", "normal_cdf", "normal_cdf_and_density"]
 
@@ -34,6 +36,12 @@ _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 # Beyond these |z| every result below is 0 (or 1) in float64, so clipping there changes nothing.
 _ERFC_LIMIT = 28.0  # erfc(27.3) < 2**-1075
 _NORMAL_LIMIT = 40.0  # Phi(-38.5) < 2**-1075
+
+
+def _special():
+    from scipy import special  # on first use: see the module docstring
+
+    return special
 
 
 def _float64(z):
@@ -96,7 +104,7 @@ def _cdf_and_density(z):
     np.minimum(a, _NORMAL_LIMIT, out=a)  # NaN stays NaN
     gauss = _exp_minus_square(a, 0.5)
     a *= _SQRT_HALF
-    left = special.erfcx(a, out=a)
+    left = _special().erfcx(a, out=a)
     left *= gauss
     left *= 0.5  # Phi(-|z|), at most 1/2
     cdf = 1 - left
@@ -147,7 +155,7 @@ def erf(z):
     [0.0, 1.0, -1.0]
     """
     array, z64 = _float64(z)
-    return _like(array, special.erf(z64))
+    return _like(array, _special().erf(z64))
 
 
 def erfc(z):
@@ -164,5 +172,6 @@ def erfc(z):
     array, z64 = _float64(z)
     with np.errstate(under="ignore"):
         a = np.clip(z64.reshape(-1), 0, _ERFC_LIMIT)
+        special = _special()
         right = (special.erfcx(a) * _exp_minus_square(a, 1.0)).reshape(z64.shape)
         return _like(array, np.where(z64 > 0, right, 1 - special.erf(z64)))
