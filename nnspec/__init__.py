@@ -21,6 +21,8 @@ import importlib
 #: The submodule that defines each public name.
 _HOMES = {
     "ACTIVATIONS": "activations",
+    "ELU": "activations",
+    "LeakyReLU": "activations",
     "Activation": "activations",
     "activation": "activations",
     "elu": "activations",
@@ -118,6 +120,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "ACTIVATIONS",
+    "ELU",
     "INITIALIZERS",
     "LOSSES",
     "MLP",
@@ -132,6 +135,7 @@ __all__ = [
     "GradientReport",
     "History",
     "Initializer",
+    "LeakyReLU",
     "Loss",
     "ParameterCheck",
     "ShapeError",
