@@ -255,3 +255,9 @@ def main(argv=None) -> int:
     except (RecursionError, MemoryError) as error:
         print(f"nnspec: error: the computation ran out of {type(error).__name__}", file=sys.stderr)
         return 2
+    except Exception as error:  # a bug in nnspec or SymPy: still one line, and the way to report it
+        print(
+            f"nnspec: error: internal error {type(error).__name__}: {_one_line(error)} (please report it)",
+            file=sys.stderr,
+        )
+        return 2

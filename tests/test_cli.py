@@ -250,3 +250,16 @@ def test_a_planted_bug_still_fails_with_a_kinked_activation(monkeypatch, capsys)
     for seed in (0, 5):
         assert cli.main(["check", "--sizes", "2,4,4,1", "--activation", "relu", "--seed", str(seed)]) == 1
         assert "MISMATCH layers[2].b vs central differences" in capsys.readouterr().out
+
+
+def test_an_unexpected_failure_is_still_one_line_with_exit_status_2(monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise TypeError("something inside SymPy\nwent wrong")
+
+    monkeypatch.setattr(ns.expressions, "derivation", broken)
+    assert cli.main(["derive", "x", "--wrt", "x"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        "nnspec: error: internal error TypeError: something inside SymPy went wrong (please report it)\n"
+    )
