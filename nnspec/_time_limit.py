@@ -15,7 +15,11 @@ the first that applies:
    the limit is **not enforced in-process**: the computation runs to its end, and the
    caller (the browser worker of the playground) enforces a limit by terminating itself.
 
-Either way a computation stopped by its limit raises `ExpressionTimeout`; nothing else (no
+Once the limit has passed, the stop repeats every `REPEAT` seconds until the computation has
+ended: an exception raised while Python runs a finalizer (``__del__``, a generator being
+closed) cannot propagate, so the timer raises none there, and the watchdog's, which cannot
+choose where it lands, is repeated. Either way a computation stopped by its
+limit raises `ExpressionTimeout`; nothing else (no
 private exception, no ``BaseException``) ever leaves `run_with_time_limit`. Limits nest: an
 inner limit never outlasts the one around it (`time_left`). Like any interruption between
 bytecodes, a long call into C (a huge integer product) delays the stop until it returns.
@@ -23,6 +27,7 @@ bytecodes, a long call into C (a huge integer product) delays the stop until it 
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 import signal
@@ -47,6 +52,9 @@ __all__ = [
 DEFAULT_TIMEOUT = 5.0
 #: The largest finite limit accepted (one day); ``None`` means no limit at all.
 MAX_TIMEOUT = 86_400.0
+#: Once the limit has passed, seconds between repeated stops (one may land in a finalizer).
+REPEAT = 0.05
+_GENERATOR_FLAGS = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
 
 _deadlines = threading.local()  # a stack of monotonic deadlines per thread
 
@@ -164,12 +172,28 @@ def _run_pending_handlers() -> None:
     """Do nothing, in Python: CPython runs the signal handlers that are due when a call starts."""
 
 
+def _can_raise_here(frame) -> bool:
+    """False inside a finalizer, where a raised exception would be printed and lost: a running
+    generator frame on top, or ``__del__`` among the innermost 16 frames."""
+    if frame is not None and frame.f_code.co_flags & _GENERATOR_FLAGS:
+        return False
+    for _ in range(16):
+        if frame is None:
+            return True
+        if frame.f_code.co_name == "__del__":
+            return False
+        frame = frame.f_back
+    return True
+
+
 def _run_with_timer(function, args, seconds, expired):
-    fired = []
+    state = {"fired": 0, "stopping": False}
 
     def on_alarm(signum, frame):
-        if not fired:  # the timer is one-shot; raise at most once
-            fired.append(True)
+        # Repeats every REPEAT seconds until the limit is lifted: a raise that lands where it
+        # cannot propagate (a finalizer) is not the end of it.
+        if not state["stopping"] and _can_raise_here(frame):
+            state["fired"] += 1
             raise expired
 
     def restore():
@@ -188,15 +212,12 @@ def _run_with_timer(function, args, seconds, expired):
     previous_delay, previous_interval = signal.getitimer(signal.ITIMER_REAL)
     previous_handler = signal.signal(signal.SIGALRM, on_alarm)
     try:
-        signal.setitimer(signal.ITIMER_REAL, seconds)  # may fire before it even returns
+        signal.setitimer(signal.ITIMER_REAL, seconds, REPEAT)  # may fire before it even returns
         return _push(function, args, started + seconds)
     finally:
-        try:
-            restore()
-        except expired:  # the alarm interrupted the restoring; it fires once, so this completes
-            restore()
-            raise
-        if fired:  # it fired, and something inside the function swallowed the exception
+        state["stopping"] = True  # first, before any call: from here on the handler never raises
+        restore()
+        if state["fired"]:  # it fired, and something inside the function swallowed the exception
             raise expired
 
 
@@ -205,24 +226,28 @@ def _run_with_watchdog(function, args, seconds, expired):
 
     raise_in = _async_exceptions()
     target = ctypes.c_ulong(threading.get_ident())
-    lock, state = threading.Lock(), {"done": False, "fired": False}
+    lock, stop = threading.Lock(), threading.Event()
+    state = {"done": False, "fired": False}
 
-    def fire():
-        with lock:
-            if not state["done"]:
+    def watch():
+        delay = seconds
+        while not stop.wait(delay):  # repeats, as the timer does, until the limit is lifted
+            with lock:
+                if state["done"]:
+                    return
                 state["fired"] = True
                 raise_in(target, ctypes.py_object(expired))
+            delay = REPEAT
 
-    watchdog = threading.Timer(seconds, fire)
-    watchdog.daemon = True
+    watchdog = threading.Thread(target=watch, name="nnspec time limit", daemon=True)
     try:
         watchdog.start()
         return _push(function, args, time.monotonic() + seconds)
     finally:
+        state["done"] = True  # first, before any call: the watchdog raises no more
         with lock:
-            state["done"] = True
             if state["fired"]:
-                raise_in(target, None)  # withdraw it if it has not been delivered yet
-        watchdog.cancel()
+                raise_in(target, None)  # withdraw one that has not been delivered yet
+        stop.set()
         if state["fired"]:
             raise expired

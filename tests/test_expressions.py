@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import mpmath
@@ -19,6 +20,7 @@ import sympy as sp
 import sympy.parsing.sympy_parser
 
 import nnspec as ns
+from nnspec._time_limit import run_with_time_limit
 from nnspec.errors import ArgumentError, ExpressionError
 from nnspec.expressions import ChainRule, ExpressionTimeout, expand_activations
 
@@ -733,3 +735,43 @@ def test_many_tiny_limits_leave_no_alarm_behind():
             pass
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     assert signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.default_int_handler, None)
+
+
+def _busy(seconds):
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+class _SlowFinalizer:
+    def __del__(self):
+        _busy(0.01)  # a stop raised here cannot reach the computation
+
+
+@pytest.mark.parametrize("in_thread", [False, True])
+def test_the_limit_holds_when_a_stop_lands_in_a_finalizer(in_thread, monkeypatch):
+    lost = []
+    monkeypatch.setattr(sys, "unraisablehook", lost.append)
+    finished, outcome = [], []
+
+    def work():
+        for _ in range(500):  # about 5.5 s, 90 % of it inside __del__
+            _SlowFinalizer()
+            _busy(0.001)
+        finished.append(True)
+
+    def limited():
+        try:
+            run_with_time_limit(work, (), 0.2, "the slow loop")
+        except ExpressionTimeout as error:
+            outcome.append(error)
+
+    if in_thread:
+        thread = threading.Thread(target=limited)
+        thread.start()
+        thread.join(60)
+    else:
+        limited()
+    assert outcome and not finished
+    if not in_thread:  # the main thread's timer does not even try to raise inside __del__
+        assert lost == []
