@@ -15,8 +15,8 @@ first, and each result then gets one of three *levels*, recorded by name:
 
 ``simplify="none"`` and ``"full"`` ask for that level (``"full"`` may time out).
 ``simplify="auto"`` computes the normal form, then tries ``sympy.simplify`` within
-`AUTO_BUDGET` seconds (and never more than half the time the caller's limit has left, so
-the fallback always fits), and returns the full result if it finished, else the normal form.
+`AUTO_BUDGET` seconds (and never more than a quarter of the time the caller's limit has
+left, so the fallback always fits), and returns the full result if it finished, else the normal form.
 The corpus in ``bench/derive_corpus.py`` chose this order and the budget.
 
 Kinks: SymPy's derivative of ``Max(x, 0)`` is ``Heaviside(x)``, which is 1/2 at 0; nnspec's
@@ -87,10 +87,11 @@ def _within(function, expression, seconds):
 
 
 def _share(total: float | None, parts: int) -> float | None:
+    """``total`` split in ``parts``, never more than a quarter of the caller's time left."""
     left = time_left()
     if left is None:
         return total
-    return left / 2 / parts if total is None else min(total, left / 2) / parts
+    return left / 4 / parts if total is None else min(total, left / 4) / parts
 
 
 def simplify_all(derivatives: dict, simplify: str) -> tuple[dict, dict]:

@@ -16,9 +16,9 @@ the first that applies:
    caller (the browser worker of the playground) enforces a limit by terminating itself.
 
 Once the limit has passed, the stop repeats every `REPEAT` seconds until the computation has
-ended: an exception raised while Python runs a finalizer (``__del__``, a generator being
-closed) cannot propagate, so the timer raises none there, and the watchdog's, which cannot
-choose where it lands, is repeated. Either way a computation stopped by its
+ended: an exception raised while Python runs a finalizer (``__del__``) cannot propagate, so
+the timer raises none there, and the watchdog's, which cannot choose where it lands, is
+repeated. Either way a computation stopped by its
 limit raises `ExpressionTimeout`; nothing else (no
 private exception, no ``BaseException``) ever leaves `run_with_time_limit`. Limits nest: an
 inner limit never outlasts the one around it (`time_left`). Like any interruption between
@@ -27,7 +27,6 @@ bytecodes, a long call into C (a huge integer product) delays the stop until it 
 
 from __future__ import annotations
 
-import inspect
 import math
 import numbers
 import signal
@@ -54,7 +53,6 @@ DEFAULT_TIMEOUT = 5.0
 MAX_TIMEOUT = 86_400.0
 #: Once the limit has passed, seconds between repeated stops (one may land in a finalizer).
 REPEAT = 0.05
-_GENERATOR_FLAGS = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
 
 _deadlines = threading.local()  # a stack of monotonic deadlines per thread
 
@@ -173,10 +171,8 @@ def _run_pending_handlers() -> None:
 
 
 def _can_raise_here(frame) -> bool:
-    """False inside a finalizer, where a raised exception would be printed and lost: a running
-    generator frame on top, or ``__del__`` among the innermost 16 frames."""
-    if frame is not None and frame.f_code.co_flags & _GENERATOR_FLAGS:
-        return False
+    """False inside a finalizer, where a raised exception would be printed and lost:
+    ``__del__`` among the innermost 16 frames."""
     for _ in range(16):
         if frame is None:
             return True

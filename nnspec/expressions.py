@@ -114,7 +114,7 @@ def derivation(text: str, wrt, *, at=None, simplify: str = "auto", timeout=DEFAU
     simplify : {"auto", "full", "none"}
         ``"none"``: the raw derivative. ``"full"``: ``sympy.simplify`` of it (may time out).
         ``"auto"`` (default): a cheap normal form, then ``sympy.simplify`` if it finishes
-        within a budget of about 1 s (never more than half the time left), else the normal
+        within a budget of about 1 s (never more than a quarter of the time left), else the normal
         form; the level each result got is in ``simplify_level``.
     timeout : float or None
         Seconds allowed for everything (default 5; at most one day); None for no limit.
