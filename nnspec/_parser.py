@@ -8,7 +8,7 @@ that names the offending token and its 1-based column:
 2. `parse` in ``"eval"`` mode, which only parses; then the tree's size and nesting
    depth are bounded (a chain ``a + b - c`` or ``a * b / c`` counts as one level);
 3. a whitelist walk that builds SymPy objects directly: numbers, names, ``+ - * / **``, unary
-   ``-`` and ``+``, and calls of the functions in `FUNCTIONS`. Anything else is refused.
+   ``-`` and ``+``, and calls of the functions in ``nnspec.expressions.FUNCTIONS``. Anything else is refused.
 
 Numbers are exact (``0.1`` is 1/10) and every constant stays within 10**100; a constant
 exponent must be rational with magnitude at most 100, while ``x**y`` is allowed: see
@@ -26,10 +26,10 @@ import warnings
 import sympy as sp
 
 from ._time_limit import DEFAULT_TIMEOUT, quote, run_with_time_limit
-from ._whitelist import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, TreeBuilder, refusal
+from ._whitelist import MAX_DEPTH, MAX_LENGTH, TreeBuilder, refusal
 from .errors import ExpressionError
 
-__all__ = ["FUNCTIONS", "check", "parse", "parse_now"]
+__all__ = ["check", "parse", "parse_now"]
 
 _ALLOWED_CHARACTERS = frozenset(string.ascii_letters + string.digits + " _+-*/().,")
 _CHARACTER_HINTS = {
@@ -102,19 +102,21 @@ def parse_now(text: str) -> sp.Expr:
     return builder.build(tree)
 
 
-def parse(text: str, *, timeout: float = DEFAULT_TIMEOUT) -> sp.Expr:
+def parse(text: str, *, timeout: float | None = DEFAULT_TIMEOUT) -> sp.Expr:
     """Parse ``text`` into a SymPy expression, without eval: an ``ast`` whitelist builds it.
 
     Parameters
     ----------
     text : str
         One line of at most 1000 ASCII characters, e.g. ``"tanh(w*x + b)"``. Names become
-        real SymPy symbols; the functions are those in `FUNCTIONS`, where ``log`` is the
+        real SymPy symbols, except ``pi`` and ``E``, which are SymPy's constants (``I``,
+        ``oo``, ``nan`` and SymPy's other constant names are refused); the functions are those in `FUNCTIONS`, where ``log`` is the
         natural logarithm and ``sigmoid``, ``relu``, ``softplus``, ``gelu``, ``elu`` and
         ``leaky_relu`` mean exactly nnspec's activations of the same name.
-    timeout : float
-        Seconds allowed for building the SymPy expression (default 5). The checks that need
-        no SymPy (characters, syntax, size, nesting) come first and are not timed.
+    timeout : float or None
+        Seconds allowed for building the SymPy expression (default 5; None for no limit). The
+        checks that need no SymPy (characters, syntax, size, nesting) come first and are not
+        timed.
 
     Returns
     -------

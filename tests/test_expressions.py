@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import builtins
-import gc
+import importlib.metadata
+import importlib.util
+import random
 import signal
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
+import mpmath
+import numpy as np
 import pytest
 import sympy as sp
 import sympy.parsing.sympy_parser
 
 import nnspec as ns
+from nnspec._time_limit import run_with_time_limit
 from nnspec.errors import ArgumentError, ExpressionError
 from nnspec.expressions import ChainRule, ExpressionTimeout, expand_activations
 
@@ -144,7 +152,12 @@ HOSTILE = [
     ("x/(y - y)", "/"),
     ("0**-1", "**"),
     ("log(0)", "log(0)"),
-    ("relu(sqrt(-1))", "relu"),
+    ("relu(sqrt(-1))", "sqrt(-1)"),
+    ("x*sqrt(-1)", "sqrt(-1)"),  # the imaginary unit: names are real, complex values refused
+    ("log(-2) + x", "log(-2)"),
+    ("I*x", "I"),
+    ("oo + x", "oo"),
+    ("x + nan", "nan"),
     ("await x", "await x"),
     ("(yield)", "yield"),
     ("x, y", "x, y"),
@@ -173,24 +186,15 @@ def _exploits(path):
     ]
 
 
-def test_there_are_at_least_40_hostile_inputs():
-    assert len(HOSTILE) >= 40 and len({text for text, _ in HOSTILE}) == len(HOSTILE)
-
-
 @pytest.mark.parametrize(("text", "token"), HOSTILE, ids=lambda value: repr(value)[:40])
-def test_hostile_input_is_refused_quickly_naming_token_and_column(text, token, no_code_execution):
-    # The bound is on the refusal itself: collect garbage first, and allow two retries so that a
-    # machine busy with other work cannot fail the test (a slow refusal is slow every time).
-    gc.collect()
-    timings = []
-    for _ in range(3):
-        started = time.perf_counter()
-        with pytest.raises(ExpressionError) as caught:
-            ns.parse(text)
-        timings.append(time.perf_counter() - started)
-        if timings[-1] < 0.1:
-            break
-    assert min(timings) < 0.1, f"refusing {text[:40]!r} took {min(timings):.3f} s"
+def test_hostile_input_is_refused_before_any_costly_work_naming_token_and_column(
+    text, token, no_code_execution
+):
+    # A refusal, not a time-out: 9**9**9 or exp(exp(exp(6))) would run out any generous limit if
+    # they were computed before being refused.
+    with pytest.raises(ExpressionError) as caught:
+        ns.parse(text, timeout=30)
+    assert not isinstance(caught.value, ExpressionTimeout)
     error = caught.value
     assert error.text == text
     if token is None:
@@ -307,8 +311,10 @@ LEGITIMATE = [
     ("cos(3*x)", "x", sp.cos(3 * x), -3 * sp.sin(3 * x)),
     ("tan(x)", "x", sp.tan(x), 1 + sp.tan(x) ** 2),
     ("erf(x)", "x", sp.erf(x), 2 * sp.exp(-(x**2)) / sp.sqrt(sp.pi)),
-    ("max(x, 0)", "x", sp.Max(x, 0), sp.Heaviside(x)),
-    ("min(x, 1)", "x", sp.Min(x, 1), sp.Heaviside(1 - x)),
+    ("max(x, 0)", "x", sp.Max(x, 0), sp.Heaviside(x, 0)),  # 0 at the tie, as relu'(0)
+    ("min(x, 1)", "x", sp.Min(x, 1), sp.Heaviside(1 - x, 0)),
+    ("sin(pi*x)", "x", sp.sin(sp.pi * x), sp.pi * sp.cos(sp.pi * x)),  # pi is SymPy's constant
+    ("E**x + e", "x", sp.exp(x) + sp.Symbol("e", real=True), sp.exp(x)),  # E is Euler's number
     ("0.5*(y - x)**2", "x", (y - x) ** 2 / 2, x - y),
     (
         "-(y*log(x) + (1 - y)*log(1 - x))",
@@ -337,10 +343,6 @@ LEGITIMATE = [
 
 def _same(a, b) -> bool:
     return sp.simplify(expand_activations(a) - b) == 0
-
-
-def test_there_are_at_least_30_legitimate_inputs():
-    assert len(LEGITIMATE) >= 30
 
 
 @pytest.mark.parametrize(("text", "name", "expected", "derivative"), LEGITIMATE, ids=lambda v: str(v)[:30])
@@ -432,7 +434,7 @@ def test_chain_rule_recurses_through_three_levels():
         ("x**x", [x**x * sp.log(x), x * x ** (x - 1)]),
         (
             "max(x**2, sin(x))",
-            [sp.cos(x) * sp.Heaviside(sp.sin(x) - x**2), 2 * x * sp.Heaviside(x**2 - sp.sin(x))],
+            [sp.cos(x) * sp.Heaviside(sp.sin(x) - x**2, 0), 2 * x * sp.Heaviside(x**2 - sp.sin(x), 0)],
         ),
     ],
 )
@@ -442,7 +444,7 @@ def test_chain_rule_sums_over_paths(text, products):
     got = [path.product for path in steps.paths]
     assert all(any(sp.simplify(g - p) == 0 for g in got) for p in products)
     assert sp.simplify(steps.derivative - sum(products)) == 0
-    assert sp.simplify(steps.derivative - sp.diff(ns.parse(text), x)) == 0
+    assert sp.simplify(steps.derivative - ns.derive(text, "x", simplify="none")["x"]) == 0
     if not steps.elementary:
         assert "sum over 2 paths" in str(steps)
     with pytest.raises(ArgumentError, match="2 paths"):
@@ -452,7 +454,7 @@ def test_chain_rule_sums_over_paths(text, products):
 @pytest.mark.parametrize(("text", "name", "expected", "derivative"), LEGITIMATE, ids=lambda v: str(v)[:30])
 def test_chain_rule_equals_direct_differentiation(text, name, expected, derivative):
     steps = ns.chain_rule(text, name)
-    direct = sp.diff(ns.parse(text), sp.Symbol(name, real=True))
+    direct = ns.derive(text, name, simplify="none")[name]
     assert sp.simplify(expand_activations(steps.derivative - direct)) == 0
     assert sp.simplify(expand_activations(steps.simplified - direct)) == 0
 
@@ -462,14 +464,17 @@ def test_placeholders_avoid_the_expression_names():
     assert steps.outer == sp.sin(v) and steps.paths[0].placeholder == v
 
 
-def test_timeout_stops_a_slow_derivation_quickly():
+HAS_TIMER = hasattr(signal, "setitimer")
+needs_timer = pytest.mark.skipif(not HAS_TIMER, reason="this platform has no signal.setitimer")
+
+
+def test_timeout_stops_a_slow_simplification():
     for function in (ns.derive, ns.chain_rule):
-        started = time.perf_counter()
         with pytest.raises(ExpressionTimeout, match=r"timed out.*0\.2 s"):
-            function(HEAVY, "x", timeout=0.2)
-        assert time.perf_counter() - started < 3  # 0.2 s plus generous slack on a shared machine
+            function(HEAVY, "x", simplify="full", timeout=0.2)
 
 
+@needs_timer
 def test_timeout_restores_previous_alarm_handler_and_timer():
     calls = []
 
@@ -480,23 +485,53 @@ def test_timeout_restores_previous_alarm_handler_and_timer():
     signal.setitimer(signal.ITIMER_REAL, 100)
     try:
         ns.derive("sin(x)", "x", timeout=1)
-        with pytest.raises(ExpressionTimeout):
-            ns.derive(HEAVY, "x", timeout=0.1)
-        assert signal.getsignal(signal.SIGALRM) is handler
+        for timeout in (0.1, 1e-9, 1e-300):
+            with pytest.raises(ExpressionTimeout):
+                ns.derive(HEAVY, "x", simplify="full", timeout=timeout)
+            assert signal.getsignal(signal.SIGALRM) is handler
         remaining, _ = signal.getitimer(signal.ITIMER_REAL)
-        assert 90 < remaining <= 100 and calls == []
+        assert 0 < remaining <= 100 and calls == []
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
 
-def test_timeout_outside_the_main_thread_uses_a_worker_process():
+@pytest.mark.parametrize("timeout", [1e-9, 1e-6, 1e-3, 0.01, 0.05])
+def test_any_small_timeout_gives_a_result_or_expression_timeout(timeout):
+    # whatever instant the limit passes at, only nnspec's own error may leave (never _Expired)
+    for function in (ns.derive, ns.chain_rule, ns.parse):
+        arguments = ("tanh(w*x + b)**3",) if function is ns.parse else ("tanh(w*x + b)**3", "w")
+        try:
+            result = function(*arguments, timeout=timeout)
+        except ExpressionTimeout as error:
+            assert f"{timeout:g} s" in str(error)
+        else:
+            assert result is not None
+    if HAS_TIMER:
+        assert signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.default_int_handler, None)
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_timeout_none_means_no_limit_and_huge_values_are_refused():
+    assert sp.simplify(ns.derive("x**3", "x", timeout=None)["x"] - 3 * x**2) == 0
+    with pytest.raises(ArgumentError, match="at most 86400 s"):
+        ns.derive("x", "x", timeout=1e10)
+    with pytest.raises(ArgumentError, match="at most 86400 s"):
+        ns.parse("x", timeout=float(10**300))
+
+
+def _no_process_start(*args, **kwargs):
+    raise AssertionError("a process was started")
+
+
+def test_outside_the_main_thread_the_limit_holds_without_a_process(monkeypatch):
+    monkeypatch.setattr(subprocess, "Popen", _no_process_start)
     outcome = {}
 
     def work():
         outcome["derivative"] = ns.derive("tanh(w*x + b)", "w")["w"]
         try:
-            ns.derive(HEAVY, "x", timeout=0.2)
+            ns.derive(HEAVY, "x", simplify="full", timeout=0.2)
         except ExpressionTimeout as error:
             outcome["timeout"] = error
 
@@ -507,7 +542,236 @@ def test_timeout_outside_the_main_thread_uses_a_worker_process():
     assert "0.2 s" in str(outcome["timeout"])
 
 
-@pytest.mark.parametrize("timeout", [0, -1, float("nan"), "5"])
+def test_without_setitimer_the_limit_still_holds(monkeypatch):
+    monkeypatch.delattr(signal, "setitimer", raising=False)
+    monkeypatch.setattr(subprocess, "Popen", _no_process_start)
+    with pytest.raises(ExpressionTimeout, match=r"0\.2 s"):
+        ns.derive(HEAVY, "x", simplify="full", timeout=0.2)
+    assert ns.derive("x**2", "x")["x"] == 2 * x
+
+
+def test_in_a_browser_a_finite_limit_is_accepted_but_left_to_the_caller(monkeypatch):
+    # Pyodide has neither signals nor threads: the worker running it enforces the limit
+    monkeypatch.setattr(sys, "platform", "emscripten")
+    monkeypatch.setattr(threading.Timer, "start", _no_process_start)  # no thread may start
+    for timeout in (5.0, 1e-9, None):
+        assert ns.derive("x**3", "x", timeout=timeout)["x"] == 3 * x**2
+
+
+@pytest.mark.parametrize("timeout", [0, -1, float("nan"), float("inf"), "5", True])
 def test_timeout_must_be_positive(timeout):
     with pytest.raises(ArgumentError, match="timeout"):
         ns.derive("x", "x", timeout=timeout)
+
+
+# --- simplify levels, the derive corpus, values at a point, constants, lazy import -------------
+
+_CORPUS_FILE = Path(__file__).resolve().parent.parent / "bench" / "derive_corpus.py"
+
+
+def _corpus():
+    spec = importlib.util.spec_from_file_location("derive_corpus", _CORPUS_FILE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.CORPUS
+
+
+CORPUS = _corpus()
+
+
+def _agree_numerically(a, b, symbols, seed: int) -> bool:
+    """a == b at 5 seeded random points, both evaluated exactly (30 digits)."""
+    rng = random.Random(seed)
+    a, b = expand_activations(a), expand_activations(b)
+    for _ in range(5):
+        point = {s: sp.Rational(rng.randint(-300, 300), 100) for s in symbols}
+        left, right = a.xreplace(point).evalf(30), b.xreplace(point).evalf(30)
+        if not (left.is_finite and right.is_finite):
+            continue  # a pole of both, e.g. x - y = 0 in a rational entry
+        if abs(left - right) > 1e-20 * max(1, abs(left)):
+            return False
+    return True
+
+
+@pytest.mark.parametrize(("family", "text", "wrt"), CORPUS, ids=lambda v: str(v)[:30])
+def test_every_corpus_expression_derives_within_one_second_and_auto_equals_raw(family, text, wrt):
+    # No clock in the test: the limit of 1 s itself is the assertion (ExpressionTimeout fails it).
+    result = ns.derivation(text, wrt, simplify="auto", timeout=1.0)
+    raw = ns.derive(text, wrt, simplify="none", timeout=None)
+    assert list(result.partials) == list(raw) == list(dict.fromkeys(wrt))
+    symbols = sorted(result.expression.free_symbols, key=str)
+    for name in wrt:
+        assert result.simplify_level[name] in ("full", "normal", "none")
+        assert _agree_numerically(result.partials[name], raw[name], symbols, seed=len(text))
+
+
+def test_raw_derivative_is_sympy_diff_with_the_tie_convention():
+    assert ns.derive("x**3*y", "x", simplify="none")["x"] == 3 * x**2 * y
+    assert ns.derive("max(x, 0)", "x", simplify="none")["x"] == sp.Heaviside(x, 0)
+    assert ns.derivation("x**3", "x", simplify="none").simplify_level == {"x": "none"}
+
+
+def test_full_level_is_sympy_simplify():
+    result = ns.derivation("sin(x)**2 + cos(x)**2 + x*y", ["x", "y"], simplify="full")
+    assert result.partials == {"x": y, "y": x} and result.simplify_level == {"x": "full", "y": "full"}
+
+
+def test_auto_falls_back_to_a_normal_form_instead_of_timing_out():
+    text = "tan(tan(tan(tan(tan(tan(tan(tan(tan(tan(x))))))))))"  # sympy.simplify runs for minutes
+    with pytest.raises(ExpressionTimeout):
+        ns.derive(text, "x", simplify="full", timeout=1.0)
+    result = ns.derivation(text, "x", timeout=2.0)
+    assert result.simplify_level == {"x": "normal"}
+    assert _agree_numerically(result.partials["x"], ns.derive(text, "x", simplify="none")["x"], [x], seed=1)
+
+
+@pytest.mark.parametrize("simplify", ["fast", None, "FULL", 1])
+def test_simplify_must_be_a_level(simplify):
+    with pytest.raises(ArgumentError, match="simplify must be one of"):
+        ns.derive("x", "x", simplify=simplify)
+
+
+def test_relu_convention_at_zero_holds_for_max_and_min():
+    # nnspec's relu'(0) = 0, and its .grad, are what max(x, 0) and min(x, 0) give at the tie
+    assert ns.activation("relu").grad(np.zeros(1))[0] == 0.0
+    for text in ("max(x, 0)", "relu(x)", "-min(-x, 0)"):
+        assert ns.derivation(text, "x", at="x=0").partial_values == {"x": 0.0}
+        assert ns.derivation(text, "x", at="x=1/10").partial_values == {"x": 1.0}
+
+
+def test_values_at_a_point_are_exact_then_rounded():
+    result = ns.derivation("tanh(w*x + b)", ["w", "b"], at="w=0.5, x=-3, b=pi/4")
+    with mpmath.workdps(50):
+        z = mpmath.mpf(0.5) * -3 + mpmath.pi / 4
+        local = 1 - mpmath.tanh(z) ** 2
+        assert result.value == float(mpmath.tanh(z))
+        assert result.partial_values == {"w": float(-3 * local), "b": float(local)}
+    assert result.point == {"w": sp.Rational(1, 2), "x": -3, "b": sp.pi / 4}
+    assert ns.derivation("a**2*b", ["a", "b"], at={"a": -4, "b": 2.5}).partial_values == {
+        "a": -20.0,
+        "b": 16.0,
+    }
+
+
+@pytest.mark.parametrize(
+    ("at", "error", "message"),
+    [
+        ("x=1", ArgumentError, "no value for y"),
+        ("x=1, y=2, z=3", ArgumentError, "z does not occur"),
+        ("x=1, x=2, y=0", ArgumentError, "given twice"),
+        ("x 1, y=2", ArgumentError, "name=value"),
+        ("x=y, y=1", ExpressionError, "must be a constant"),
+        ("x=sqrt(-1), y=1", ExpressionError, "not real"),
+        ("x=__import__('os'), y=1", ExpressionError, "not allowed"),
+        ("pi=1, y=1", ArgumentError, "not a variable name"),
+        ({"x": "1", "y": [2]}, ArgumentError, "must be a number"),
+        ("", ArgumentError, "name=value"),
+    ],
+)
+def test_bad_points_are_refused_in_one_line(at, error, message):
+    with pytest.raises(error, match=message) as caught:
+        ns.derivation("x*y", ["x"], at=at)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_point_where_a_value_is_undefined_is_refused():
+    with pytest.raises(ExpressionError, match="not a finite real number"):
+        ns.derivation("1/x", "x", at="x=0")
+    with pytest.raises(ExpressionError, match="not a finite real number"):
+        ns.derivation("log(x)", "x", at="x=-1")
+
+
+def test_parse_point_reads_exact_values_safely():
+    assert ns.parse_point("a=-4, b=0.1, c=max(1, 2)/3, d=pi") == {
+        "a": -4,
+        "b": sp.Rational(1, 10),
+        "c": sp.Rational(2, 3),
+        "d": sp.pi,
+    }
+
+
+def test_chain_rule_shows_each_step_at_the_point():
+    steps = ns.chain_rule("sin(x**2)", "x", at="x=2")
+    text = str(steps)
+    assert f"2*x*cos(x**2) = {float(4 * mpmath.cos(4))!r}" in text
+    assert "du/dx = 2*x = 4.0" in text and "cos(x**2) = " in text
+    assert steps.value_at(steps.inner) == 4.0
+    assert steps.latex().rstrip().endswith(f"{float(4 * mpmath.cos(4))!r}\n\\end{{array}}")
+    with pytest.raises(ArgumentError, match="no point"):
+        ns.chain_rule("sin(x)", "x").value_at(x)
+
+
+def test_pi_and_e_are_sympys_constants_and_round_trip():
+    assert ns.parse("pi") is sp.pi and ns.parse("E") is sp.E
+    assert ns.parse(str(ns.parse("exp(1)"))) == sp.E
+    assert ns.parse("e") == sp.Symbol("e", real=True)  # e stays a name: it prints as e, not E
+    with pytest.raises(ArgumentError, match="not a variable name"):
+        ns.derive("pi*x", "pi")
+
+
+def test_import_nnspec_loads_neither_numpy_nor_sympy_and_expressions_need_no_numpy():
+    code = (
+        "import sys; import nnspec; assert 'sympy' not in sys.modules and 'numpy' not in sys.modules; "
+        "import nnspec.expressions as e; assert 'numpy' not in sys.modules; "
+        "assert str(e.derive('x**2', 'x')['x']) == '2*x'; assert 'numpy' not in sys.modules; "
+        "import nnspec as ns; ns.MLP; assert 'numpy' in sys.modules"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def test_version_comes_from_the_installed_metadata():
+    assert ns.__version__ == importlib.metadata.version("nnspec")
+
+
+@needs_timer
+def test_many_tiny_limits_leave_no_alarm_behind():
+    # each run may stop anywhere, including while the limit is being lifted; an alarm left behind
+    # would reach the default handler (pytest reports it) or raise outside the call
+    for index in range(200):
+        try:
+            ns.derive("tanh(w*x + b)**2", "w", timeout=1e-6 * (index % 50 + 1))
+        except ExpressionTimeout:
+            pass
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.default_int_handler, None)
+
+
+def _busy(seconds):
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+class _SlowFinalizer:
+    def __del__(self):
+        _busy(0.01)  # a stop raised here cannot reach the computation
+
+
+@pytest.mark.parametrize("in_thread", [False, True])
+def test_the_limit_holds_when_a_stop_lands_in_a_finalizer(in_thread, monkeypatch):
+    lost = []
+    monkeypatch.setattr(sys, "unraisablehook", lost.append)
+    finished, outcome = [], []
+
+    def work():
+        for _ in range(500):  # about 5.5 s, 90 % of it inside __del__
+            _SlowFinalizer()
+            _busy(0.001)
+        finished.append(True)
+
+    def limited():
+        try:
+            run_with_time_limit(work, (), 0.2, "the slow loop")
+        except ExpressionTimeout as error:
+            outcome.append(error)
+
+    if in_thread:
+        thread = threading.Thread(target=limited)
+        thread.start()
+        thread.join(60)
+    else:
+        limited()
+    assert outcome and not finished
+    if not in_thread:  # the main thread's timer does not even try to raise inside __del__
+        assert lost == []
