@@ -42,11 +42,11 @@ def _fraction(value, name) -> float:
 
 
 class Optimizer:
-    """Base class: ``step`` checks the structures and calls ``update`` on every pair.
+    r"""Base class: ``step`` checks the structures and calls ``update`` on every pair.
 
     Subclasses implement ``update(param, grad)``. ``update_product(param, left, right,
     scratch)`` is ``update(param, left.T @ right)``, the form of a dense layer's kernel
-    gradient $X^\\top\\delta$; a subclass may override it to fuse the product with the update.
+    gradient $X^\top\delta$; a subclass may override it to fuse the product with the update.
     """
 
     def __init__(self, learning_rate):
@@ -119,7 +119,7 @@ class SGD(Optimizer):
         self._scratch: dict = {}
 
     def update(self, param, grad):
-        """$\\theta \\leftarrow \\theta - \\eta g$ in place (``grad`` unchanged)."""
+        r"""$\theta \leftarrow \theta - \eta g$ in place (``grad`` unchanged)."""
         self._check(param, grad)
         key = (grad.shape, grad.dtype)
         if key not in self._scratch:
@@ -127,7 +127,7 @@ class SGD(Optimizer):
         param -= np.multiply(grad, self.learning_rate, out=self._scratch[key])
 
     def update_product(self, param, left, right, scratch=None):
-        """$\\theta \\leftarrow \\theta - \\eta\\,\\mathrm{left}^\\top \\mathrm{right}$ in place."""
+        r"""$\theta \leftarrow \theta - \eta\,\mathrm{left}^\top \mathrm{right}$ in place."""
         if scratch is None:
             scratch = self._scratch.setdefault((param.shape, param.dtype), np.empty_like(param))
         _blas.subtract_transposed_product(param, left, right, scratch=scratch, scale=self.learning_rate)
@@ -254,12 +254,12 @@ class Adam(Optimizer):
 
 
 def gradient_descent(grad, x0, learning_rate, steps) -> np.ndarray:
-    """Iterate $x_{t+1} = x_t - \\eta\\, \\nabla f(x_t)$ and return the trajectory.
+    r"""Iterate $x_{t+1} = x_t - \eta\, \nabla f(x_t)$ and return the trajectory.
 
     Parameters
     ----------
     grad : callable
-        $\\nabla f$, mapping an array shaped like ``x0`` to one of the same shape.
+        $\nabla f$, mapping an array shaped like ``x0`` to one of the same shape.
     x0 : float or array
     learning_rate : float
     steps : int
@@ -295,11 +295,11 @@ def gradient_descent(grad, x0, learning_rate, steps) -> np.ndarray:
 
 
 def critical_learning_rate(hessian) -> float:
-    """The largest stable learning rate on a quadratic: $2/\\lambda_{\\max}(H)$.
+    r"""The largest stable learning rate on a quadratic: $2/\lambda_{\max}(H)$.
 
-    Gradient descent on $f(x) = \\tfrac12 x^\\top H x$ multiplies the component along
-    each eigenvector by $1 - \\eta\\lambda$; it converges iff every factor has modulus
-    below 1, i.e. iff $0 < \\eta < 2/\\lambda_{\\max}$.
+    Gradient descent on $f(x) = \tfrac12 x^\top H x$ multiplies the component along
+    each eigenvector by $1 - \eta\lambda$; it converges iff every factor has modulus
+    below 1, i.e. iff $0 < \eta < 2/\lambda_{\max}$.
 
     Parameters
     ----------
