@@ -138,11 +138,18 @@ def table(headers: list[str], rows: list[list]) -> str:
     return "\n".join(lines)
 
 
-def save(name: str, payload: dict, report: str) -> Path:
+def save(
+    name: str, payload: dict, report: str, date: str | None = None, machine_info: dict | None = None
+) -> Path:
     """Write ``results/<name>.json`` (the data) and ``results/<name>.md`` (the printed report,
-    which docs/performance.md includes)."""
+    which docs/performance.md includes). ``date`` and ``machine_info`` default to now and here."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    payload = {"benchmark": name, "date": time.strftime("%Y-%m-%d"), "machine": machine(), **payload}
+    payload = {
+        "benchmark": name,
+        "date": date or time.strftime("%Y-%m-%d"),
+        "machine": machine_info or machine(),
+        **payload,
+    }
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     info = payload["machine"]

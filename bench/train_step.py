@@ -99,7 +99,7 @@ def _timed(functions: dict, quick: bool) -> dict:
         function()
     per_call = (time.perf_counter() - start) / len(functions)
     number = max(1, round(BLOCK_SECONDS / max(per_call, 1e-6)))
-    return interleaved_median(functions, repeat=5 if quick else 9, number=number)
+    return interleaved_median(functions, repeat=5 if quick else 7, number=number)
 
 
 def _allocations(step) -> dict:
@@ -316,6 +316,17 @@ def report(main_rows, sweep_rows, processes) -> str:
         + [f"{k} <= {TARGETS[k]}" for k in ("step/floor", "step/torch", "manual/floor", "manual/torch")],
         rows,
     )
+    out += "\n\nThread scaling: time with 1 thread / time with all threads (medians)\n"
+    rows = []
+    for dtype in ("float32", "float64"):
+        one, every = (
+            next(r for r in main_rows if r["dtype"] == dtype and r["threads"] == t) for t in ("1", "all")
+        )
+        rows.append(
+            [dtype]
+            + [f"{one[k]['median'] / every[k]['median']:.2f}" for k in ("floor_ms", "step_ms", "manual_ms")]
+        )
+    out += table(["dtype", "floor", "step", "manual"], rows)
     out += "\n\nGEMM floor against the machine's GEMM peak (2048 x 2048 matmul, same processes)\n"
     rows = [
         [
@@ -360,6 +371,13 @@ def report(main_rows, sweep_rows, processes) -> str:
     out += table(
         ["width", "batch", "floor ms", "step/floor", "manual/floor", "step/torch", "manual/torch"], rows
     )
+    small = next(r for r in sweep_rows if r["sizes"][1] == min(WIDTHS) and r["batch"] == min(BATCHES))
+    limit = TARGETS["small/torch"]
+    out += (
+        f"\n\nTarget at width {min(WIDTHS)}, batch {min(BATCHES)} (median <= {limit}): "
+        f"step/torch {_met(small.get('step/torch'), limit)}, "
+        f"manual/torch {_met(small.get('manual/torch'), limit)}"
+    )
     return out + "\n"
 
 
@@ -372,10 +390,6 @@ def main(quick: bool = False) -> dict:
             rows, meta = measure([MAIN], dtype, threads, processes, quick, True, True, with_torch)
             main_rows += rows
     sweep_rows, _ = measure(SWEEP, "float32", "all", processes, quick, False, False, with_torch)
-    text = report(main_rows, sweep_rows, processes)
-    if not with_torch:
-        text += "\nPyTorch is not installed (pip install -e '.[bench]'): its columns are n/a.\n"
-    print(text)
     payload = {
         "selection": "median",
         "processes": processes,
@@ -386,13 +400,42 @@ def main(quick: bool = False) -> dict:
         "main": main_rows,
         "sweep": sweep_rows,
     }
+    text = report(main_rows, sweep_rows, processes) + _footer(payload)
+    print(text)
     path = save("train_step", payload, text)
     print(f"wrote {path}")
     return payload
 
 
+def _footer(payload) -> str:
+    if "torch" not in payload:
+        return "\nPyTorch is not installed (pip install -e '.[bench]'): its columns are n/a.\n"
+    note = f"\nPyTorch {payload['torch']} ({payload['torch_threads']} threads with all threads)."
+    if payload["quick"]:
+        note += " QUICK RUN (--quick): a check of the script, not figures to publish."
+    return note + "\n"
+
+
+def rerender() -> str:
+    """Rewrite train_step.md from train_step.json (after a change to the report's layout)."""
+    from _common import RESULTS
+
+    payload = json.loads((RESULTS / "train_step.json").read_text(encoding="utf-8"))
+    text = report(payload["main"], payload["sweep"], payload["processes"]) + _footer(payload)
+    save(
+        "train_step",
+        {k: v for k, v in payload.items() if k not in ("benchmark", "date", "machine")},
+        text,
+        date=payload["date"],
+        machine_info=payload["machine"],
+    )
+    return text
+
+
 if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
         print(json.dumps(_child(json.loads(sys.argv[2]))))
+    elif "--report" in sys.argv:
+        print(rerender())
     else:
         main(quick="--quick" in sys.argv)
