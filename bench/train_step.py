@@ -23,7 +23,8 @@ float32 and float64, one and all BLAS threads; the sweep is hidden widths 64, 25
 32, 256, 1024 (784-w-w-10, float32, all threads).
 
 Run: python bench/train_step.py [--quick]   (prints tables, writes bench/results/train_step.json
-and .md; --quick: 2 processes and fewer repeats, to check the script, not to publish)
+and .md; --quick: 2 processes and fewer repeats, to check the script, not to publish).
+python bench/train_step.py --report [--note TEXT] re-renders the .md from the .json.
 """
 
 from __future__ import annotations
@@ -413,14 +414,19 @@ def _footer(payload) -> str:
     note = f"\nPyTorch {payload['torch']} ({payload['torch_threads']} threads with all threads)."
     if payload["quick"]:
         note += " QUICK RUN (--quick): a check of the script, not figures to publish."
+    if payload.get("note"):
+        note += f"\nNote: {payload['note']}"
     return note + "\n"
 
 
-def rerender() -> str:
-    """Rewrite train_step.md from train_step.json (after a change to the report's layout)."""
+def rerender(note: str | None = None) -> str:
+    """Rewrite train_step.md from train_step.json (after a change to the report's layout);
+    ``note`` replaces the run's note (e.g. that the machine was busy)."""
     from _common import RESULTS
 
     payload = json.loads((RESULTS / "train_step.json").read_text(encoding="utf-8"))
+    if note is not None:
+        payload["note"] = note
     text = report(payload["main"], payload["sweep"], payload["processes"]) + _footer(payload)
     save(
         "train_step",
@@ -436,6 +442,6 @@ if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
         print(json.dumps(_child(json.loads(sys.argv[2]))))
     elif "--report" in sys.argv:
-        print(rerender())
+        print(rerender(sys.argv[sys.argv.index("--note") + 1] if "--note" in sys.argv else None))
     else:
         main(quick="--quick" in sys.argv)

@@ -52,6 +52,20 @@ class Dense:
     W : array, shape (fan_in, fan_out)
     b : array, shape (fan_out,)
     dW, db : arrays of the same shapes, set by `backward`.
+
+    Examples
+    --------
+    >>> layer = ns.Dense(3, 2, activation="tanh", rng=0)
+    >>> X = np.ones((4, 3))
+    >>> layer.forward(X).shape
+    (4, 2)
+    >>> dX = layer.backward(np.ones((4, 2)))  # sets layer.dW, layer.db
+    >>> layer.dW.shape, layer.db.shape, dX.shape
+    ((3, 2), (2,), (4, 3))
+    >>> W0, dW = layer.W.copy(), layer.dW.copy()
+    >>> _ = layer.backward_update(np.ones((4, 2)), ns.SGD(0.1))  # the same gradients, applied
+    >>> bool(np.allclose(layer.W, W0 - 0.1 * dW))
+    True
     """
 
     def __init__(
@@ -113,7 +127,7 @@ class Dense:
         ``optimizer.update_product(W, X, delta, scratch)`` (the kernel gradient is
         $X^\top\delta$; `nnspec.optim.SGD` fuses it with the update in one BLAS call) or,
         for an optimizer with only ``update``, ``optimizer.update(W, dW)``; then
-        ``optimizer.update(b, db)``. ``dW`` and ``db`` are not set. With ``overwrite_dA=True``
+        ``optimizer.update(b, db)``. ``dW`` and ``db`` are not set (their buffers serve as scratch). With ``overwrite_dA=True``
         ``dA`` is scratch and may be overwritten with $\delta$.
 
         A subclass that overrides `backward` gets, unless it overrides this method too, a
@@ -166,11 +180,9 @@ class Dense:
         buffers = self._buffers(X.shape[0], dtype)
         Z = np.matmul(X, self.W, out=buffers["Z"])
         _blas.add_to_rows(Z, self.b, buffers["ones"])
-        both, into = self.activation._value_and_grad_into, self.activation._value_into
+        both = self.activation._value_and_grad_into
         if both is not None:  # f and f' in one go; Z is not needed again, so A overwrites it
             A = both(Z, buffers["A"], buffers["fprime"])  # buffers["A"] is Z here
-        elif into is not None:
-            A = into(Z, buffers["A"])
         else:
             A = self.activation(Z, out=buffers["A"])
         self._cache = (X, Z, A, buffers)

@@ -129,7 +129,10 @@ class SGD(Optimizer):
     def update_product(self, param, left, right, scratch=None):
         r"""$\theta \leftarrow \theta - \eta\,\mathrm{left}^\top \mathrm{right}$ in place."""
         if scratch is None:
-            scratch = self._scratch.setdefault((param.shape, param.dtype), np.empty_like(param))
+            key = (param.shape, param.dtype)
+            if key not in self._scratch:
+                self._scratch[key] = np.empty_like(param)
+            scratch = self._scratch[key]
         _blas.subtract_transposed_product(param, left, right, scratch=scratch, scale=self.learning_rate)
 
     def __repr__(self) -> str:
