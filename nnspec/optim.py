@@ -51,6 +51,7 @@ class Optimizer:
 
     def __init__(self, learning_rate):
         self.learning_rate = positive_float(learning_rate, "learning_rate")
+        self._slots: dict = {}  # per-parameter state, see _state
 
     def update(self, param: np.ndarray, grad: np.ndarray) -> None:
         raise NotImplementedError(f"{type(self).__name__} must implement update(param, grad)")
@@ -175,7 +176,6 @@ class Momentum(Optimizer):
         if not isinstance(nesterov, bool):
             raise ArgumentError(f"nesterov must be True or False, got {describe(nesterov)}")
         self.nesterov = nesterov
-        self._slots: dict = {}
 
     def update(self, param, grad):
         self._check(param, grad)
@@ -230,7 +230,6 @@ class Adam(Optimizer):
         super().__init__(learning_rate)
         self.beta1, self.beta2 = _fraction(beta1, "beta1"), _fraction(beta2, "beta2")
         self.epsilon = positive_float(epsilon, "epsilon")
-        self._slots: dict = {}
 
     def update(self, param, grad):
         self._check(param, grad)
