@@ -1,8 +1,9 @@
 """Shared helpers of the benchmarks: timing, separate processes, tables and JSON results.
 
 These machines are shared and noisy, so every benchmark compares things measured side by side
-in one run and reports ratios; each measurement is the best of several repetitions, and each
-benchmark runs in several separate processes, keeping the best of each.
+in one run and reports ratios. The training-step benchmark takes the median of repeated blocks
+within a process and publishes the median over separate processes with the spread (min-max),
+never the best run.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -45,25 +47,53 @@ def interleaved(functions: dict, repeat: int, number: int = 1, warm: bool = Fals
     return best
 
 
+def interleaved_median(functions: dict, repeat: int, number: int = 1) -> dict:
+    """Median time per call of each function over ``repeat`` blocks of ``number`` calls.
+
+    The functions take turns, so load hits all alike; each timed block follows one untimed
+    call of the same function, so it is timed in its steady state, as in a training loop.
+    """
+    times: dict = {name: [] for name in functions}
+    for _ in range(repeat):
+        for name, function in functions.items():
+            function()
+            start = time.perf_counter()
+            for _ in range(number):
+                function()
+            times[name].append((time.perf_counter() - start) / number)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def spread(values) -> dict:
+    """``{"median", "min", "max", "values"}`` of a list of numbers (one per process)."""
+    values = [float(v) for v in values]
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "values": values}
+
+
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def in_processes(script: str, args: list[str], processes: int, threads: str = "all") -> list[dict]:
-    """Run ``script --child args`` in separate Python processes; each prints one JSON line.
+def in_process(script: str, args: list[str], threads: str = "all", extra_env: dict | None = None):
+    """Run ``script --child args`` in a fresh Python process and return the JSON line it prints.
 
-    ``threads="1"`` pins BLAS to one thread (steady figures on a shared machine); ``"all"``
-    leaves BLAS its default, every core.
+    ``threads="1"`` pins BLAS and OpenMP to one thread; ``"all"`` leaves their default, every
+    core. ``extra_env`` adds variables (e.g. ``NNSPEC_BLAS=numpy``).
     """
     env = {key: value for key, value in os.environ.items() if key not in THREAD_VARIABLES}
     if threads != "all":
         env.update(dict.fromkeys(THREAD_VARIABLES, threads))
-    outputs = []
-    for _ in range(processes):
-        done = subprocess.run(
-            [sys.executable, script, "--child", *args], capture_output=True, text=True, check=True, env=env
-        )
-        outputs.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    return outputs
+    env.update(extra_env or {})
+    done = subprocess.run(
+        [sys.executable, script, "--child", *args], capture_output=True, text=True, env=env, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{script} --child {' '.join(args)} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def in_processes(script: str, args: list[str], processes: int, threads: str = "all") -> list[dict]:
+    """`in_process` ``processes`` times, one after the other."""
+    return [in_process(script, args, threads) for _ in range(processes)]
 
 
 def machine() -> dict:
@@ -108,11 +138,18 @@ def table(headers: list[str], rows: list[list]) -> str:
     return "\n".join(lines)
 
 
-def save(name: str, payload: dict, report: str) -> Path:
+def save(
+    name: str, payload: dict, report: str, date: str | None = None, machine_info: dict | None = None
+) -> Path:
     """Write ``results/<name>.json`` (the data) and ``results/<name>.md`` (the printed report,
-    which docs/performance.md includes)."""
+    which docs/performance.md includes). ``date`` and ``machine_info`` default to now and here."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    payload = {"benchmark": name, "date": time.strftime("%Y-%m-%d"), "machine": machine(), **payload}
+    payload = {
+        "benchmark": name,
+        "date": date or time.strftime("%Y-%m-%d"),
+        "machine": machine_info or machine(),
+        **payload,
+    }
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     info = payload["machine"]

@@ -72,6 +72,9 @@ _HOMES = {
     "MLP": "network",
     "Dense": "network",
     "SGD": "optim",
+    "Optimizer": "optim",
+    "Momentum": "optim",
+    "Adam": "optim",
     "critical_learning_rate": "optim",
     "gradient_descent": "optim",
     "History": "training",
@@ -119,6 +122,9 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "Optimizer",
+    "Momentum",
+    "Adam",
     "ACTIVATIONS",
     "ELU",
     "INITIALIZERS",

@@ -26,7 +26,7 @@ import math
 import numpy as np
 
 from ._validation import as_generator, float_dtype, lookup, positive_float, shape_tuple
-from .errors import ShapeError
+from .errors import ArgumentError, ShapeError
 
 __all__ = [
     "INITIALIZERS",
@@ -148,7 +148,7 @@ class Initializer:
         dtype = float_dtype(dtype)
         unknown = set(params) - {"stddev", "limit"}
         if unknown or (params and self.mode is not None):
-            raise TypeError(f"{self.name} takes no parameter {sorted(params)}")
+            raise ArgumentError(f"{self.name} takes no parameter {sorted(params)}")
         if self.distribution == "constant":
             return np.zeros(dims, dtype=dtype)
         generator = as_generator(rng)

@@ -34,23 +34,70 @@ def numpy_only(monkeypatch):
     _blas._routines.cache_clear()
 
 
+@pytest.fixture
+def fused():
+    """The fused path must be available here, and must actually run in the test (a counter)."""
+    if not _blas.available():
+        pytest.skip("this numpy build does not bundle scipy-openblas64 (not a PyPI wheel); the fallback runs")
+    before = _blas.fused_calls()
+    yield
+    assert _blas.fused_calls() > before, "the BLAS path never ran"
+
+
 def test_numpys_bundled_openblas_is_found_when_numpy_ships_it():
     if not _blas._candidate_libraries():
         pytest.skip("this numpy build does not bundle scipy-openblas64 (not a PyPI wheel); the fallback runs")
     assert _blas.available()
 
 
+def test_a_library_numpy_has_not_loaded_is_never_opened(monkeypatch, tmp_path):
+    """RTLD_NOLOAD: a stale copy beside numpy (another numpy build) is not loaded as a second BLAS."""
+    libraries = _blas._candidate_libraries()
+    if not libraries:
+        pytest.skip("this numpy build does not bundle scipy-openblas64")
+    stale = tmp_path / libraries[0].name.replace("scipy_openblas64_", "scipy_openblas64_stale_")
+    stale.write_bytes(libraries[0].read_bytes())  # a valid library, but not the one numpy loaded
+    monkeypatch.setattr(_blas, "_candidate_libraries", lambda: [stale])
+    _blas._routines.cache_clear()
+    try:
+        assert not _blas.available()
+    finally:
+        monkeypatch.undo()
+        _blas._routines.cache_clear()
+    assert _blas.available()
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.05])
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_subtract_transposed_product_is_c_minus_a_transpose_b(dtype):
+def test_subtract_transposed_product_is_c_minus_a_transpose_b(dtype, scale, fused):
     C, A, B = _arrays(dtype)
-    assert C.size >= _blas.FUSE_FROM  # the fused path, where available
-    expected = C - A.T @ B
-    _blas.subtract_transposed_product(C, A, B, scratch=np.empty_like(C))
+    expected = C - scale * (A.T @ B)
+    _blas.subtract_transposed_product(C, A, B, scratch=np.empty_like(C), scale=scale)
     np.testing.assert_allclose(C, expected, **_tolerance(dtype))
 
 
+def test_a_prepared_call_is_not_reused_after_the_dtype_changes_in_place(fused):
+    """``A.dtype = np.int64`` keeps the item size and the pointers: the cached dgemm must not run."""
+    C, A, B = _arrays(np.float64)
+    _blas.subtract_transposed_product(C, A, B, scratch=np.empty_like(C))
+    calls = _blas.fused_calls()
+    A.dtype = np.int64  # same bytes, now integers
+    expected = C - A.T @ B
+    _blas.subtract_transposed_product(C, A, B, scratch=np.empty_like(C))
+    assert _blas.fused_calls() == calls  # refused by BLAS: mixed dtypes go to numpy
+    np.testing.assert_allclose(C, expected, rtol=1e-12)
+
+
+def test_a_prepared_call_follows_a_new_scale(fused):
+    C, A, B = _arrays(np.float64)
+    expected = C - 0.5 * (A.T @ B) - 0.25 * (A.T @ B)
+    _blas.subtract_transposed_product(C, A, B, scratch=np.empty_like(C), scale=0.5)
+    _blas.subtract_transposed_product(C, A, B, scratch=np.empty_like(C), scale=0.25)
+    np.testing.assert_allclose(C, expected, rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_add_to_rows_adds_the_vector_to_every_row(dtype):
+def test_add_to_rows_adds_the_vector_to_every_row(dtype, fused):
     C, _, _ = _arrays(dtype)
     b = np.arange(C.shape[1], dtype=dtype)
     expected = C + b
@@ -62,8 +109,10 @@ def test_add_to_rows_adds_the_vector_to_every_row(dtype):
 def test_the_fallback_gives_the_same_result(dtype, numpy_only):
     assert not _blas.available()
     C, A, B = _arrays(dtype)
-    expected = C - A.T @ B
-    _blas.subtract_transposed_product(C, A, B, scratch=np.empty_like(C))
+    expected = C - 0.1 * (A.T @ B)
+    calls = _blas.fused_calls()
+    _blas.subtract_transposed_product(C, A, B, scratch=np.empty_like(C), scale=0.1)
+    assert _blas.fused_calls() == calls
     np.testing.assert_allclose(C, expected, **_tolerance(dtype))
 
 
@@ -87,7 +136,9 @@ def test_arrays_blas_does_not_take_fall_back_to_numpy(case):
     else:
         A = A.astype(np.float32)
     expected = C - A.T @ B
+    calls = _blas.fused_calls()
     _blas.subtract_transposed_product(C, A, B, scratch=np.empty_like(C))
+    assert _blas.fused_calls() == calls  # numpy did it
     tolerance = {"rtol": 5e-2, "atol": 5e-1} if C.dtype == np.float16 else {"rtol": 1e-6}
     np.testing.assert_allclose(C, expected, **tolerance)
 
@@ -99,7 +150,7 @@ def test_a_read_only_target_is_refused_not_written():
         _blas.subtract_transposed_product(C, A, B, scratch=np.empty_like(C))
 
 
-def test_prepared_calls_follow_the_array_objects_not_their_ids():
+def test_prepared_calls_follow_the_array_objects_not_their_ids(fused):
     """A prepared call is reused only for the same live objects, never for a recycled id."""
     for seed in range(5):
         C, A, B = _arrays(np.float64, seed=seed)
@@ -128,6 +179,8 @@ def test_the_cache_keeps_no_array_alive():
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_training_steps_agree_with_and_without_blas(dtype, monkeypatch):
+    if not _blas.available():
+        pytest.skip("this numpy build does not bundle scipy-openblas64")
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, 150)).astype(dtype)
     Y = np.eye(10, dtype=dtype)[rng.integers(0, 10, 200)]
@@ -138,8 +191,10 @@ def test_training_steps_agree_with_and_without_blas(dtype, monkeypatch):
         _blas._routines.cache_clear()
         model = ns.MLP((150, 128, 128, 10), activation="relu", init="he_normal", seed=3, dtype=dtype)
         step = TrainStep(model, "cce", 0.05, from_logits=True)
+        calls = _blas.fused_calls()
         for _ in range(3):
             step(X, Y)
+        assert (_blas.fused_calls() > calls) is not forced  # each run took the path it tests
         models.append(model)
     monkeypatch.delenv("NNSPEC_BLAS")
     _blas._routines.cache_clear()

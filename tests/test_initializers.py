@@ -91,8 +91,10 @@ def test_float32_is_the_float64_draw_rounded():
         (lambda: ns.glorot_normal((4, 2), 0, dtype=np.int32), r"dtype must be float32 or float64, got int32"),
         (lambda: ns.initializer("xavier"), r"unknown initializer 'xavier'; valid names are: glorot_normal"),
         (lambda: ns.random_normal((2, 2), 0, stddev=-1.0), r"stddev must be a finite number > 0, got -1.0"),
+        (lambda: ns.he_normal((2, 2), 0, stddev=1.0), r"he_normal takes no parameter \['stddev'\]"),
+        (lambda: ns.random_uniform((2, 2), 0, scale=1.0), r"random_uniform takes no parameter \['scale'\]"),
     ],
 )
 def test_bad_arguments_are_named(call, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ns.ArgumentError, match=message):
         call()

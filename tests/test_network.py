@@ -75,19 +75,19 @@ def test_softmax_output_with_cce_matches_the_logits_form():
     assert _worst_backprop_error(probs, X, Y, "cce") <= 1e-6
 
 
+_RIGHT_BACKWARD = ns.Dense.backward
+
+
 def _wrong_transpose(self, dA, *, input_gradient=True):
-    X, Z, A, _ = self._cache
-    delta = self.activation.vjp(Z, dA, A)
-    self.dW, self.db = X.T @ delta, delta.sum(axis=0)
-    # bug: W instead of W.T, which only type-checks for square kernels
-    return delta @ self.W if input_gradient else None
+    dX = _RIGHT_BACKWARD(self, dA, input_gradient=input_gradient)  # delta @ W.T
+    # bug: delta @ W instead of delta @ W.T, which only type-checks for square kernels
+    return None if dX is None else dX @ np.linalg.inv(self.W.T) @ self.W
 
 
 def _dropped_bias(self, dA, *, input_gradient=True):
-    X, Z, A, _ = self._cache
-    delta = self.activation.vjp(Z, dA, A)
-    self.dW, self.db = X.T @ delta, np.zeros_like(self.b)
-    return delta @ self.W.T if input_gradient else None
+    dX = _RIGHT_BACKWARD(self, dA, input_gradient=input_gradient)
+    self.db = np.zeros_like(self.b)  # bug: the bias gradient is lost
+    return dX
 
 
 @pytest.mark.parametrize("bug", [_wrong_transpose, _dropped_bias], ids=["transpose", "bias"])
@@ -183,3 +183,75 @@ def test_kinked_networks_pass_the_gradient_check(hidden):
     report = ns.check_gradients(model, X, Y, "mse", "central")
     assert report.passed, str(report)
     assert report.worst.relative_error < 1e-6  # far from any kink, so far below the 1e-4 allowed
+
+
+# --- the layer's update contract: backward_update hands each gradient to the optimizer ---
+
+
+@pytest.mark.parametrize("make", [lambda: ns.SGD(0.1), lambda: ns.Momentum(0.1), lambda: ns.Adam(0.01)])
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_backward_update_is_backward_then_the_optimizers_update(make, activation):
+    rng = np.random.default_rng(7)
+    X, dA = rng.normal(size=(64, 300)), rng.normal(size=(64, 128))
+    fused, plain = ns.Dense(300, 128, activation, rng=1), ns.Dense(300, 128, activation, rng=1)
+    assert fused.W.size >= 16384  # the SGD case runs the single-gemm update
+    fused.forward(X)
+    plain.forward(X)
+    dX = fused.backward_update(dA.copy(), make(), input_gradient=True).copy()
+    expected_dX = plain.backward(dA).copy()  # from the weights before the update
+    reference = make()
+    reference.update(plain.W, plain.dW)
+    reference.update(plain.b, plain.db)
+    np.testing.assert_allclose(dX, expected_dX, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(fused.W, plain.W, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(fused.b, plain.b, rtol=1e-13, atol=1e-15)
+
+
+def test_backward_update_leaves_dA_alone_unless_told_it_is_scratch():
+    rng = np.random.default_rng(8)
+    layer = ns.Dense(5, 4, "relu", rng=0)
+    layer.forward(rng.normal(size=(6, 5)))
+    dA = rng.normal(size=(6, 4))
+    kept = dA.copy()
+    layer.backward_update(dA, ns.SGD(0.1))
+    np.testing.assert_array_equal(dA, kept)
+
+
+def test_a_subclass_with_its_own_backward_is_trained_through_it():
+    class HalfGradient(ns.Dense):  # a layer whose backward reports half the true gradients
+        def backward(self, dA, *, input_gradient=True):
+            dX = super().backward(dA, input_gradient=input_gradient)
+            self.dW, self.db = 0.5 * self.dW, 0.5 * self.db
+            return dX
+
+    rng = np.random.default_rng(9)
+    X, Y = rng.normal(size=(8, 3)), rng.normal(size=(8, 2))
+    model, twin = ns.MLP((3, 4, 2), seed=0), ns.MLP((3, 4, 2), seed=0)
+    custom = HalfGradient(4, 2, rng=5)
+    custom.W[...], custom.b[...] = model.layers[1].W, model.layers[1].b
+    model.layers[1] = custom
+    ns.TrainStep(model, "mse", 0.1)(X, Y)
+    _, grads = twin.loss_and_grads(X, Y, "mse")
+    W0 = twin.layers[1].W.copy()
+    np.testing.assert_allclose(model.layers[1].W, W0 - 0.1 * 0.5 * grads[1][0], rtol=1e-13)
+
+
+def test_backward_update_needs_a_forward_pass_and_the_right_shape():
+    layer = ns.Dense(3, 2)
+    with pytest.raises(ns.ArgumentError, match="backward needs a forward pass first"):
+        layer.backward_update(np.zeros((4, 2)), ns.SGD(0.1))
+    layer.forward(np.zeros((4, 3)))
+    with pytest.raises(
+        ns.ShapeError, match=r"dA has shape \(4, 3\) but the layer's output has shape \(4, 2\)"
+    ):
+        layer.backward_update(np.zeros((4, 3)), ns.SGD(0.1))
+
+
+def test_copy_is_independent_and_keeps_classes():
+    model = ns.MLP((3, 4, 2), seed=0)
+    twin = model.copy()
+    twin.layers[0].W += 1
+    assert not np.array_equal(model.layers[0].W, twin.layers[0].W)
+    assert type(twin) is ns.MLP and all(type(layer) is ns.Dense for layer in twin.layers)
+    complex_twin = model.copy(np.complex128)
+    assert complex_twin.layers[0].W.dtype == np.complex128 and model.dtype == np.float64
