@@ -39,7 +39,7 @@ from .initializers import (
 )
 from .losses import LOSSES, Loss, binary_crossentropy, categorical_crossentropy, loss, mse
 from .network import MLP, Dense
-from .optim import SGD, critical_learning_rate, gradient_descent
+from .optim import SGD, Adam, Momentum, Optimizer, critical_learning_rate, gradient_descent
 from .training import History, TrainStep, train
 
 __version__ = "0.1.0"
@@ -51,6 +51,7 @@ __all__ = [
     "MLP",
     "SGD",
     "Activation",
+    "Adam",
     "ArgumentError",
     "ChainRule",
     "Dense",
@@ -60,6 +61,8 @@ __all__ = [
     "History",
     "Initializer",
     "Loss",
+    "Momentum",
+    "Optimizer",
     "ParameterCheck",
     "ShapeError",
     "TrainStep",

@@ -11,6 +11,11 @@ numpy's wheels on PyPI bundle OpenBLAS as ``scipy-openblas64`` (64-bit integers,
 ``scipy_cblas_*64_``). This module opens that same library — already loaded by numpy, so its
 thread pool is the one ``np.matmul`` uses — and calls ``cblas_?gemm`` through `ctypes`.
 
+The library is opened with ``RTLD_NOLOAD``: only if this process has already loaded it, which
+numpy's import does. A stale ``numpy.libs`` folder next to another numpy build (MKL, a system
+OpenBLAS) is therefore never loaded as a second BLAS with a second thread pool; nor is one on a
+platform without ``RTLD_NOLOAD`` (Windows), where the fallback runs.
+
 Where the library is absent (another numpy build), for arrays it does not handle (not
 float32/float64, not C-contiguous, read-only, overlapping) and for small ones (below
 `FUSE_FROM` elements, where the call costs more than it saves), the functions fall back to
@@ -18,7 +23,9 @@ numpy: the same result up to rounding order. ``NNSPEC_BLAS=numpy`` forces the fa
 
 A call's `ctypes` arguments (pointers and sizes) are prepared once per combination of array
 objects and reused while those objects live (weak references: the cache keeps nothing
-alive), which brings a call's cost from about 5 us to under 1 us.
+alive) and keep their shape, strides, dtype and writeability, and while the scale is the same,
+which brings a call's cost from about 5 us to under 1 us. `fused_calls` counts the calls that
+ran in BLAS, so a test can tell the fused path from the fallback.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["FUSE_FROM", "add_to_rows", "available", "subtract_transposed_product"]
+__all__ = ["FUSE_FROM", "add_to_rows", "available", "fused_calls", "subtract_transposed_product"]
 
 #: Fuse only from this many elements of the updated array: below about 128 x 128 a plain
 #: numpy pass is as cheap as the call (measured in float32 and float64).
@@ -41,6 +48,12 @@ _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 _SCALARS = {np.dtype(np.float32): ("s", ctypes.c_float), np.dtype(np.float64): ("d", ctypes.c_double)}
 _PREPARED_LIMIT = 64
 _prepared: dict = {}
+_calls = [0]
+
+
+def fused_calls() -> int:
+    """How many updates have run in BLAS (not in the numpy fallback) in this process."""
+    return _calls[0]
 
 
 def _candidate_libraries() -> list[Path]:
@@ -58,9 +71,12 @@ def _routines() -> dict | None:
     """``{dtype: cblas_?gemm}`` from numpy's OpenBLAS, or None where it cannot be used."""
     if os.environ.get("NNSPEC_BLAS", "").lower() == "numpy":
         return None
+    no_load = getattr(os, "RTLD_NOLOAD", None)
+    if no_load is None:
+        return None
     for path in _candidate_libraries():
-        try:
-            library = ctypes.CDLL(str(path))
+        try:  # succeeds only for a library already loaded (by numpy): never a second copy
+            library = ctypes.CDLL(str(path), mode=no_load | getattr(os, "RTLD_LAZY", 1))
         except OSError:
             continue
         routines = {}
@@ -96,14 +112,17 @@ def _qualifies(target: np.ndarray, operands: tuple[np.ndarray, ...]):
     return gemm
 
 
-def _prepared_call(kind: str, arrays: tuple[np.ndarray, ...], layout):
+def _prepared_call(kind: str, arrays: tuple[np.ndarray, ...], layout, scale: float = 1.0):
     """The cached ``(gemm, args)`` for these array objects, or None to use numpy.
 
-    ``layout(*arrays)`` returns ``(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta,
-    c, ldc)`` with arrays in the pointer slots; it is called once per combination.
+    The cache entry is valid while the objects live and keep their shape, strides and dtype
+    (all three can change in place: ``a.shape = ...``, ``a.dtype = ...``), the target stays
+    writeable and ``scale`` is the same. ``layout(*arrays, scale)`` returns ``(trans_a,
+    trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)`` with arrays in the pointer
+    slots; it is called once per combination.
     """
     key = (kind, *map(id, arrays))
-    layouts = tuple((array.shape, array.strides) for array in arrays)  # may change in place
+    layouts = (scale, *((array.shape, array.strides, array.dtype) for array in arrays))
     entry = _prepared.get(key)
     if entry is not None:
         references, prepared_layouts, call = entry
@@ -114,7 +133,7 @@ def _prepared_call(kind: str, arrays: tuple[np.ndarray, ...], layout):
     if gemm is None:
         return None
     scalar = _SCALARS[arrays[0].dtype][1]
-    trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc = layout(*arrays)
+    trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc = layout(*arrays, scale)
     integer, pointer = ctypes.c_int64, ctypes.c_void_p
     args = (ctypes.c_int(_ROW_MAJOR), ctypes.c_int(trans_a), ctypes.c_int(trans_b))
     args += (integer(m), integer(n), integer(k), scalar(alpha), pointer(a.ctypes.data), integer(lda))
@@ -126,13 +145,13 @@ def _prepared_call(kind: str, arrays: tuple[np.ndarray, ...], layout):
     return call
 
 
-def _transposed_product_layout(C, A, B):
+def _transposed_product_layout(C, A, B, scale):
     (m, n), k = C.shape, A.shape[0]
-    return _TRANS, _NO_TRANS, m, n, k, -1.0, A, m, B, n, 1.0, C, n
+    return _TRANS, _NO_TRANS, m, n, k, -scale, A, m, B, n, 1.0, C, n
 
 
-def subtract_transposed_product(C: np.ndarray, A: np.ndarray, B: np.ndarray, scratch: np.ndarray) -> None:
-    r"""$C \leftarrow C - A^\top B$ in place.
+def subtract_transposed_product(C, A, B, scratch, scale: float = 1.0) -> None:
+    r"""$C \leftarrow C - s\,A^\top B$ in place ($s$ = ``scale``).
 
     Parameters
     ----------
@@ -141,9 +160,11 @@ def subtract_transposed_product(C: np.ndarray, A: np.ndarray, B: np.ndarray, scr
     A : array, shape (k, m)
         E.g. the layer's input ``X``, batch first.
     B : array, shape (k, n)
-        E.g. the layer's delta, already scaled by the learning rate.
+        E.g. the layer's delta.
     scratch : array, shape (m, n)
         Used only by the numpy fallback, for $A^\top B$.
+    scale : float
+        $s$, e.g. the learning rate (default 1).
     """
     agree = (
         C.size >= FUSE_FROM
@@ -151,14 +172,18 @@ def subtract_transposed_product(C: np.ndarray, A: np.ndarray, B: np.ndarray, scr
         and A.shape[1] == C.shape[0]
         and B.shape == (A.shape[0], C.shape[1])
     )
-    call = _prepared_call("C-=A'B", (C, A, B), _transposed_product_layout) if agree else None
+    call = _prepared_call("C-=sA'B", (C, A, B), _transposed_product_layout, scale) if agree else None
     if call is None:
-        C -= np.matmul(A.T, B, out=scratch)
+        product = np.matmul(A.T, B, out=scratch)
+        if scale != 1.0:
+            product *= scale
+        C -= product
     else:
         call[0](*call[1])
+        _calls[0] += 1
 
 
-def _rows_layout(C, b, ones):
+def _rows_layout(C, b, ones, scale):
     m, n = C.shape
     return _NO_TRANS, _NO_TRANS, m, n, 1, 1.0, ones, 1, b, n, 1.0, C, n
 
@@ -182,3 +207,4 @@ def add_to_rows(C: np.ndarray, b: np.ndarray, ones: np.ndarray) -> None:
         C += b
     else:
         call[0](*call[1])
+        _calls[0] += 1

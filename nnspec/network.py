@@ -17,6 +17,7 @@ An `MLP` chains layers; ``backward`` runs them in reverse and returns
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 
 import numpy as np
@@ -98,16 +99,51 @@ class Dense:
         ``dW``, ``db`` and the returned array live in buffers that the next backward pass
         overwrites (like numpy's ``out=``): copy them to keep them.
         """
-        if self._cache is None:
-            raise ArgumentError("backward needs a forward pass first")
-        X, _, A, buffers = self._cache
-        dA = inexact_array(dA, "dA")
-        if dA.shape != A.shape:
-            raise ShapeError(f"dA has shape {dA.shape} but the layer's output has shape {A.shape}")
+        dA = self._check_upstream(dA)
+        X, _, _, buffers = self._cache
         delta = self._delta(dA)
         self.dW = np.matmul(X.T, delta, out=buffers["dW"])
         self.db = np.matmul(buffers["ones"], delta, out=buffers["db"])  # column sums, as a GEMV
         return np.matmul(delta, self.W.T, out=buffers["dX"]) if input_gradient else None
+
+    def backward_update(self, dA, optimizer, *, input_gradient: bool = True, overwrite_dA: bool = False):
+        r"""Backward pass that hands each parameter's gradient to ``optimizer``; returns dL/dX.
+
+        dL/dX is computed first, from the weights before the update. Then
+        ``optimizer.update_product(W, X, delta, scratch)`` (the kernel gradient is
+        $X^\top\delta$; `nnspec.optim.SGD` fuses it with the update in one BLAS call) or,
+        for an optimizer with only ``update``, ``optimizer.update(W, dW)``; then
+        ``optimizer.update(b, db)``. ``dW`` and ``db`` are not set. With ``overwrite_dA=True``
+        ``dA`` is scratch and may be overwritten with $\delta$.
+
+        A subclass that overrides `backward` gets, unless it overrides this method too, a
+        version that runs its `backward` and then ``optimizer.update`` on ``dW`` and ``db``.
+        """
+        dA = self._check_upstream(dA)
+        X, _, _, buffers = self._cache
+        delta = self._delta(dA, in_place=overwrite_dA)
+        dX = np.matmul(delta, self.W.T, out=buffers["dX"]) if input_gradient else None
+        update_product = getattr(optimizer, "update_product", None)
+        if update_product is not None:
+            update_product(self.W, X, delta, buffers["dW"])
+        else:
+            optimizer.update(self.W, np.matmul(X.T, delta, out=buffers["dW"]))
+        optimizer.update(self.b, np.matmul(buffers["ones"], delta, out=buffers["db"]))
+        return dX
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "backward" in cls.__dict__ and "backward_update" not in cls.__dict__:
+            cls.backward_update = _backward_then_update
+
+    def _check_upstream(self, dA) -> np.ndarray:
+        if self._cache is None:
+            raise ArgumentError("backward needs a forward pass first")
+        A = self._cache[2]
+        dA = dA if type(dA) is np.ndarray and dA.dtype.kind in "fc" else inexact_array(dA, "dA")
+        if dA.shape != A.shape:
+            raise ShapeError(f"dA has shape {dA.shape} but the layer's output has shape {A.shape}")
+        return dA
 
     def _delta(self, dA: np.ndarray, *, in_place: bool = False) -> np.ndarray:
         r"""$\delta = \partial L/\partial A \odot f'(Z)$ into its buffer (dA already checked).
@@ -118,22 +154,6 @@ class Dense:
         if self.activation._value_and_grad_into is not None:
             return np.multiply(dA, buffers["fprime"], out=dA if in_place else buffers["delta"])
         return self.activation.vjp(Z, dA, A, out=buffers["delta"])
-
-    def _descend(self, dA: np.ndarray, input_gradient: bool):
-        r"""Backward pass fused with an SGD update; returns dL/dX like `backward`.
-
-        ``dA`` must already be scaled by the learning rate $\eta$ (backpropagation is linear
-        in it), and is scratch: it may be overwritten with $\delta$. Then
-        $W \leftarrow W - X^\top\delta$ and $b \leftarrow b - \sum_{\text{rows}}\delta$ are the
-        update, the first inside BLAS where possible (`nnspec._blas`). dL/dX is computed
-        first, from the weights before the update. ``dW`` and ``db`` are not set.
-        """
-        X, _, _, buffers = self._cache
-        delta = self._delta(dA, in_place=True)
-        dX = np.matmul(delta, self.W.T, out=buffers["dX"]) if input_gradient else None
-        _blas.subtract_transposed_product(self.W, X, delta, scratch=buffers["dW"])
-        self.b -= np.matmul(buffers["ones"], delta, out=buffers["db"])
-        return dX
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
         """Forward pass into this layer's buffers (X already checked); returns the buffer.
@@ -191,12 +211,29 @@ class Dense:
             X = X.astype(self.W.dtype)
         return X
 
+    def copy(self, dtype=None) -> Dense:
+        """An independent copy of the layer (same class), parameters optionally cast to ``dtype``."""
+        twin = copy.copy(self)
+        twin.W = self.W.astype(dtype or self.W.dtype, copy=True)
+        twin.b = self.b.astype(dtype or self.b.dtype, copy=True)
+        twin.dW, twin.db, twin._cache, twin._workspace = (
+            np.zeros_like(twin.W),
+            np.zeros_like(twin.b),
+            None,
+            {},
+        )
+        return twin
+
     def __repr__(self) -> str:
         return f"Dense({self.fan_in}, {self.fan_out}, activation={self.activation.name!r})"
 
 
-#: The plain backward pass; `MLP._descend` fuses it with the update only for layers that use it.
-_DENSE_BACKWARD = Dense.backward
+def _backward_then_update(layer, dA, optimizer, *, input_gradient=True, overwrite_dA=False):
+    """`Dense.backward_update` for a subclass with its own ``backward``: that, then the updates."""
+    dX = layer.backward(dA, input_gradient=input_gradient)
+    optimizer.update(layer.W, layer.dW)
+    optimizer.update(layer.b, layer.db)
+    return dX
 
 
 class MLP:
@@ -259,8 +296,32 @@ class MLP:
         return self._forward(self.layers[0]._check_input(X, "layer 0")).copy()
 
     def backward(self, dY) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Backpropagate dL/dY (shape of the last output): ``[(dW, db), ...]`` in layer order."""
-        return [(dW.copy(), db.copy()) for dW, db in self._backward(dY)]
+        """Backpropagate dL/dY (shape of the last output): ``[(dW, db), ...]`` in layer order.
+
+        The arrays returned are the layers' own ``dW`` and ``db`` buffers, filled in place
+        and **overwritten by the next backward pass** (so a training loop allocates nothing
+        for them). Copy them to keep a step's gradients: ``[(dW.copy(), db.copy()) for dW, db
+        in grads]``.
+        """
+        grad = dY
+        for index in range(len(self.layers) - 1, -1, -1):
+            grad = self.layers[index].backward(grad, input_gradient=index > 0)
+        return [(layer.dW, layer.db) for layer in self.layers]
+
+    def backward_update(self, dY, optimizer, *, overwrite_dY: bool = False) -> None:
+        """Backpropagate dL/dY and update every parameter in place with ``optimizer``.
+
+        Each layer's `Dense.backward_update` hands its gradients to ``optimizer.update``
+        (or ``update_product``) as soon as they are known, so no gradient is kept. This is
+        what `nnspec.training.TrainStep` runs. ``overwrite_dY=True`` lets the last layer use
+        ``dY`` as scratch.
+        """
+        grad = dY
+        for index in range(len(self.layers) - 1, -1, -1):
+            overwrite = overwrite_dY or index < len(self.layers) - 1  # dX buffers are scratch
+            grad = self.layers[index].backward_update(
+                grad, optimizer, input_gradient=index > 0, overwrite_dA=overwrite
+            )
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
         """Forward pass through the layers' buffers; returns the last layer's buffer."""
@@ -269,32 +330,10 @@ class MLP:
             A = layer._forward(A)
         return A
 
-    def _backward(self, dY) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Backward pass; returns the layers' gradient buffers (overwritten by the next pass)."""
-        grad = dY
-        for index in range(len(self.layers) - 1, -1, -1):
-            grad = self.layers[index].backward(grad, input_gradient=index > 0)
-        return [(layer.dW, layer.db) for layer in self.layers]
-
-    def _descend(self, scaled_dY: np.ndarray) -> None:
-        """Backward pass and SGD update in one sweep; ``scaled_dY`` is dL/dY times the rate.
-
-        A layer whose class overrides `Dense.backward` is honoured: its own ``backward``
-        runs, then its ``dW`` and ``db`` are subtracted.
-        """
-        grad = scaled_dY
-        for index in range(len(self.layers) - 1, -1, -1):
-            layer = self.layers[index]
-            if type(layer).backward is _DENSE_BACKWARD:
-                grad = layer._descend(grad, index > 0)
-            else:
-                grad = layer.backward(grad, input_gradient=index > 0)
-                layer.W -= layer.dW
-                layer.b -= layer.db
-
     def loss_and_grads(self, X, Y, loss, *, from_logits: bool = False):
         """Loss of ``forward(X)`` against ``Y`` and its gradients ``[(dW, db), ...]``.
 
+        Unlike `backward`'s, these gradients are new arrays that later passes leave alone.
         With ``from_logits=True`` the network's output is read as logits (use
         ``output="identity"``) and the loss uses its stable form.
         """
@@ -302,7 +341,7 @@ class MLP:
         output = self.forward(X)
         value = loss(Y, output, from_logits=from_logits)
         grads = self.backward(loss.grad(Y, output, from_logits=from_logits))
-        return value, grads
+        return value, [(dW.copy(), db.copy()) for dW, db in grads]
 
     def copy(self, dtype=None) -> MLP:
         """An independent copy, optionally with parameters cast to ``dtype`` (complex allowed).
@@ -310,17 +349,8 @@ class MLP:
         The copy keeps the classes of the model and of its layers, so a gradient check of a
         subclass (a layer with its own ``backward``) checks that subclass.
         """
-        clone = object.__new__(type(self))
-        clone.__dict__.update(self.__dict__)
-        clone.layers = []
-        for layer in self.layers:
-            twin = object.__new__(type(layer))
-            twin.__dict__.update(layer.__dict__)
-            twin.W = layer.W.astype(dtype or layer.W.dtype, copy=True)
-            twin.b = layer.b.astype(dtype or layer.b.dtype, copy=True)
-            twin.dW, twin.db, twin._cache = np.zeros_like(twin.W), np.zeros_like(twin.b), None
-            twin._workspace = {}
-            clone.layers.append(twin)
+        clone = copy.copy(self)
+        clone.layers = [layer.copy(dtype) for layer in self.layers]
         return clone
 
     def __repr__(self) -> str:

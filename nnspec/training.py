@@ -1,8 +1,8 @@
 r"""The training loop: SGD steps over shuffled mini-batches, with a history and divergence detection.
 
 `train` checks its data once, then runs `TrainStep`s: forward, loss, backward and an in-place
-SGD update $\theta \leftarrow \theta - \eta\,\nabla_\theta L$, reusing the same buffers at every
-step. It stops, with `History.diverged` set, as soon as a loss is non-finite or exceeds
+optimizer update (plain SGD, $\theta \leftarrow \theta - \eta\,\nabla_\theta L$, unless an
+``optimizer`` is given), reusing the same buffers at every step. It stops, with `History.diverged` set, as soon as a loss is non-finite or exceeds
 ``1e6`` times the first one.
 """
 
@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import as_generator, finite_array, positive_int
-from .errors import ShapeError
+from ._validation import as_generator, describe, finite_array, positive_int
+from .errors import ArgumentError, ShapeError
 from .losses import loss as resolve_loss
 from .optim import SGD
 
@@ -47,58 +47,79 @@ class History:
         return float(self.losses[-1]) if len(self.losses) else float("nan")
 
 
-class TrainStep:
-    r"""One SGD step on a mini-batch: forward, loss, backward, update — reusing its buffers.
+def _optimizer(learning_rate, optimizer):
+    """The optimizer from exactly one of ``learning_rate`` (plain SGD) and ``optimizer``."""
+    if (learning_rate is None) == (optimizer is None):
+        raise ArgumentError("give either learning_rate (plain SGD) or optimizer, not both or neither")
+    if optimizer is None:
+        return SGD(learning_rate)
+    if not callable(getattr(optimizer, "update", None)):
+        raise ArgumentError(
+            f"optimizer must have an update(param, grad) method (e.g. ns.SGD(0.1)), got {describe(optimizer)}"
+        )
+    return optimizer
 
-    The model's layers keep their activations and gradients in buffers sized by the batch,
-    so after the first call a step allocates no array larger than the loss's own small
-    ``(batch, outputs)`` arrays. Backpropagation is linear in the output gradient, so the
-    step scales that small array by the learning rate before backpropagating it, and each
-    layer's update $W \leftarrow W - X^\top\delta$ is then a single BLAS call
-    ($C \leftarrow C - A^\top B$, ``gemm`` with $\beta = 1$) in the BLAS numpy uses, or
-    ``matmul`` then ``-=`` where that is not available. The layers' ``dW``/``db`` are
+
+class TrainStep:
+    r"""One optimizer step on a mini-batch: forward, loss, backward and update, reusing buffers.
+
+    The model's layers keep their activations in buffers sized by the batch, so after the
+    first call a step allocates no array larger than the loss's own small ``(batch,
+    outputs)`` arrays. The backward pass is `nnspec.network.MLP.backward_update`: each
+    layer hands its gradients to the optimizer as soon as they are known. With `SGD` the
+    kernel update $W \leftarrow W - \eta X^\top\delta$ is then a single BLAS call
+    ($C \leftarrow C - \eta A^\top B$, ``gemm`` with $\beta = 1$) in the BLAS numpy uses,
+    or ``matmul`` then ``-=`` where that is not available. The layers' ``dW``/``db`` are
     therefore not set by a step. `train` uses it.
 
     Parameters
     ----------
     model : MLP
     loss : str or Loss
-    learning_rate : float
+    learning_rate : float, optional
+        Plain SGD with this rate; give this or ``optimizer``.
+    optimizer : object with ``update(param, grad)``, optional
+        E.g. ``ns.SGD(0.1)``, ``ns.Momentum(0.01)``, ``ns.Adam()``.
     from_logits : bool
-    check_targets : bool
-        Check ``Y`` against the loss (labels in range, rows summing to 1) at every step.
-        `train` checks its whole ``Y`` once and turns this off.
+
+    Examples
+    --------
+    >>> model = ns.MLP((2, 8, 1), seed=0)
+    >>> X, Y = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([[1.0], [-1.0]])
+    >>> step = ns.TrainStep(model, "mse", optimizer=ns.SGD(0.1))
+    >>> losses = [step(X, Y) for _ in range(50)]  # each call returns the loss before its update
+    >>> losses[-1] < 1e-3 * losses[0]
+    True
     """
 
-    def __init__(self, model, loss, learning_rate, *, from_logits=False, check_targets=True):
+    def __init__(self, model, loss, learning_rate=None, *, optimizer=None, from_logits=False):
         self.model = model
         self.loss = resolve_loss(loss)
-        self.learning_rate = SGD(learning_rate).learning_rate
+        self.optimizer = _optimizer(learning_rate, optimizer)
         self.from_logits = from_logits
-        self.check_targets = check_targets
+
+    @property
+    def learning_rate(self):
+        return getattr(self.optimizer, "learning_rate", None)
 
     def __call__(self, X, Y) -> float:
         """Take one step on ``(X, Y)``; return the loss before it.
 
-        ``X`` has shape ``(batch, sizes[0])``, ``Y`` the shape of the output; ``X`` in
-        another dtype is converted first. A non-finite output or loss is returned as ``inf`` without updating the
-        model.
+        ``X`` has shape ``(batch, sizes[0])``, ``Y`` the shape of the output; ``X`` in another
+        dtype is converted first. A non-finite output or loss is returned as ``inf`` without
+        updating the model.
         """
         model = self.model
-        output = model._forward(model.layers[0]._check_input(X, "the model"))
+        output = model.forward(X)
         Y = Y if isinstance(Y, np.ndarray) else np.asarray(Y, dtype=output.dtype)
         if Y.shape != output.shape:
             raise ShapeError(f"Y must have the output's shape {output.shape}, got {Y.shape}")
         if not np.isfinite(output).all():
             return float("inf")
-        if self.check_targets:
-            value, upstream = self.loss.value_and_grad(Y, output, from_logits=self.from_logits)
-        else:
-            value, upstream = self.loss._value_and_grad(Y, output, self.from_logits)
+        value, upstream = self.loss.value_and_grad(Y, output, from_logits=self.from_logits)
         if not np.isfinite(value):
             return float("inf")
-        upstream *= self.learning_rate  # gradients below come out already scaled by the rate
-        model._descend(upstream)
+        model.backward_update(upstream, self.optimizer, overwrite_dY=True)
         return value
 
 
@@ -130,8 +151,20 @@ class _Batches:
             )
 
 
-def train(model, X, Y, *, loss, learning_rate, epochs, batch_size=None, seed=0, from_logits=False) -> History:
-    """Train ``model`` in place with SGD and return its `History`.
+def train(
+    model,
+    X,
+    Y,
+    *,
+    loss,
+    learning_rate=None,
+    optimizer=None,
+    epochs,
+    batch_size=None,
+    seed=0,
+    from_logits=False,
+) -> History:
+    r"""Train ``model`` in place and return its `History`.
 
     Parameters
     ----------
@@ -139,7 +172,10 @@ def train(model, X, Y, *, loss, learning_rate, epochs, batch_size=None, seed=0, 
     X : array, shape (n, sizes[0])
     Y : array, shape (n, sizes[-1])
     loss : str or Loss
-    learning_rate : float
+    learning_rate : float, optional
+        Plain SGD, $\theta \leftarrow \theta - \eta\,\nabla_\theta L$, with this rate.
+    optimizer : object with ``update(param, grad)``, optional
+        Instead of ``learning_rate``: e.g. ``ns.SGD(0.1)``, ``ns.Momentum(0.05)``, ``ns.Adam()``.
     epochs : int
     batch_size : int or None
         Mini-batch size; None (default) uses the whole data set each step. Mini-batches are
@@ -152,16 +188,25 @@ def train(model, X, Y, *, loss, learning_rate, epochs, batch_size=None, seed=0, 
     -----
     Training stops, with ``History.diverged`` set, at the first step whose loss is
     non-finite or exceeds ``1e6`` times the first step's loss.
+
+    Examples
+    --------
+    >>> X = np.linspace(-1, 1, 32).reshape(-1, 1)
+    >>> model = ns.MLP((1, 16, 1), seed=0)
+    >>> history = ns.train(model, X, X**2, loss="mse", optimizer=ns.Adam(0.01), epochs=200, batch_size=8)
+    >>> bool(history.final_loss < 0.05 * history.losses[0]), history.diverged
+    (True, False)
     """
-    step = TrainStep(model, loss, learning_rate, from_logits=from_logits, check_targets=False)
+    step = TrainStep(model, loss, learning_rate, optimizer=optimizer, from_logits=from_logits)
     epochs = positive_int(epochs, "epochs")
     X = finite_array(X, "X")
     Y = finite_array(Y, "Y")
     if X.ndim != 2 or Y.ndim != 2 or X.shape[0] != Y.shape[0]:
         raise ShapeError(f"X and Y must be 2-D with the same number of rows, got {X.shape} and {Y.shape}")
-    X = model.layers[0]._check_input(X, "layer 0")
+    if X.shape[1] != model.sizes[0]:
+        raise ShapeError(f"X has {X.shape[1]} columns but layer 0 expects {model.sizes[0]}")
+    X = X.astype(model.dtype, copy=False)
     Y = Y.astype(model.dtype, copy=False)
-    step.loss._check_targets(Y)  # once for the whole data set, not at every step
     n = X.shape[0]
     batch_size = n if batch_size is None else positive_int(batch_size, "batch_size")
     batches = _Batches(X, Y, batch_size, as_generator(seed, "seed"))

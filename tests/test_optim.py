@@ -89,3 +89,181 @@ def test_train_validates_its_arguments():
         ns.train(ns.MLP((3, 1)), X, Y, loss="mse", learning_rate=0.1, epochs=0)
     with pytest.raises(ns.ShapeError, match="same number of rows"):
         ns.train(ns.MLP((3, 1)), X, Y[:5], loss="mse", learning_rate=0.1, epochs=1)
+
+
+# --- the optimizers' update rules, against the papers' formulas written out by hand ---
+
+
+def _grads(steps, shape=(3, 2), seed=4):
+    rng = np.random.default_rng(seed)
+    return [rng.normal(size=shape) for _ in range(steps)]
+
+
+def test_sgd_update_is_one_parameter_of_step():
+    W, gW = np.array([[1.0, 2.0]]), np.array([[0.5, -1.0]])
+    ns.SGD(0.1).update(W, gW)
+    np.testing.assert_allclose(W, [[0.95, 2.1]], rtol=1e-15)
+    np.testing.assert_array_equal(gW, [[0.5, -1.0]])  # the gradient is left alone
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.5, 0.9])
+def test_momentum_is_polyaks_heavy_ball(momentum):
+    # Sutskever et al. (2013), eq. 1-2: v <- mu v - eta g ; theta <- theta + v
+    theta0 = np.random.default_rng(0).normal(size=(3, 2))
+    theta, opt = theta0.copy(), ns.Momentum(0.1, momentum=momentum)
+    expected, v = theta0.copy(), np.zeros_like(theta0)
+    for g in _grads(6):
+        opt.update(theta, g)
+        v = momentum * v - 0.1 * g
+        expected = expected + v
+    np.testing.assert_allclose(theta, expected, rtol=1e-14, atol=1e-15)
+
+
+def test_nesterov_momentum_looks_ahead():
+    # Nesterov in the form of Bengio et al. (2013) / Keras: v <- mu v - eta g ; theta <- theta + mu v - eta g
+    theta, opt = np.zeros(4), ns.Momentum(0.2, momentum=0.8, nesterov=True)
+    expected, v = np.zeros(4), np.zeros(4)
+    for g in _grads(5, shape=(4,)):
+        opt.update(theta, g)
+        v = 0.8 * v - 0.2 * g
+        expected = expected + 0.8 * v - 0.2 * g
+    np.testing.assert_allclose(theta, expected, rtol=1e-14, atol=1e-15)
+
+
+def test_momentum_under_a_constant_gradient_approaches_eta_g_over_one_minus_mu():
+    theta, opt, g = np.zeros(1), ns.Momentum(0.1, momentum=0.9), np.ones(1)
+    previous = 0.0
+    for t in range(1, 301):
+        opt.update(theta, g)
+        step, previous = previous - theta[0], theta[0]
+        # the geometric sum: step_t = eta g (1 - mu^t) / (1 - mu)
+        assert step == pytest.approx(0.1 * (1 - 0.9**t) / (1 - 0.9), rel=1e-12)
+    assert step == pytest.approx(1.0, rel=1e-12)
+
+
+def test_adam_is_kingma_and_ba_algorithm_1():
+    eta, b1, b2, eps = 0.01, 0.8, 0.99, 1e-7
+    theta0 = np.random.default_rng(1).normal(size=(3, 2))
+    theta, opt = theta0.copy(), ns.Adam(eta, beta1=b1, beta2=b2, epsilon=eps)
+    expected, m, v = theta0.copy(), np.zeros_like(theta0), np.zeros_like(theta0)
+    for t, g in enumerate(_grads(7), start=1):
+        opt.update(theta, g)
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+        expected = expected - eta * m_hat / (np.sqrt(v_hat) + eps)
+    np.testing.assert_allclose(theta, expected, rtol=1e-13, atol=1e-15)
+
+
+def test_adams_first_step_is_eta_times_the_sign_of_the_gradient():
+    # bias correction makes m_hat = g and v_hat = g^2 at t = 1, so the step is eta g / (|g| + eps)
+    g = np.array([1e-3, -2.0, 40.0, -7e2])
+    theta = np.zeros(4)
+    ns.Adam(0.05, epsilon=1e-12).update(theta, g)
+    np.testing.assert_allclose(theta, -0.05 * np.sign(g), rtol=1e-8)
+
+
+def test_stateful_optimizers_keep_state_per_parameter():
+    a, b = np.zeros(2), np.zeros(2)
+    opt = ns.Momentum(0.1, momentum=0.5)
+    opt.step([a, b], [np.ones(2), np.ones(2)])
+    opt.step([a, b], [np.ones(2), np.ones(2)])
+    np.testing.assert_allclose(a, [-0.25, -0.25], rtol=1e-15)  # -0.1, then -(0.05 + 0.1)
+    np.testing.assert_array_equal(a, b)  # b did not share a's velocity
+
+
+@pytest.mark.parametrize(
+    "opt", [ns.SGD(0.1), ns.Momentum(0.1), ns.Momentum(0.1, nesterov=True), ns.Adam(0.1)], ids=repr
+)
+def test_updates_allocate_nothing_after_the_first(opt):
+    import tracemalloc
+
+    W, g = np.zeros((256, 256)), np.ones((256, 256))
+    opt.update(W, g)
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        before, _ = tracemalloc.get_traced_memory()
+        for _ in range(3):
+            opt.update(W, g)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak - before < W.nbytes // 4  # no temporary the size of W
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: ns.Momentum(0.1, momentum=1.0), r"momentum must be a number in \[0, 1\), got 1.0"),
+        (lambda: ns.Momentum(0.1, momentum="0.9"), r"momentum must be a number in \[0, 1\)"),
+        (lambda: ns.Momentum(0.1, nesterov=1), "nesterov must be True or False"),
+        (lambda: ns.Adam(beta1=-0.1), r"beta1 must be a number in \[0, 1\)"),
+        (lambda: ns.Adam(beta2=1), r"beta2 must be a number in \[0, 1\)"),
+        (lambda: ns.Adam(epsilon=0), "epsilon must be a finite number > 0"),
+        (lambda: ns.Adam(learning_rate=float("nan")), "learning_rate must be a finite number > 0"),
+    ],
+)
+def test_optimizer_arguments_are_checked(make, message):
+    with pytest.raises(ns.ArgumentError, match=message):
+        make()
+
+
+@pytest.mark.parametrize("opt", [ns.SGD(0.1), ns.Momentum(0.1), ns.Adam(0.1)], ids=repr)
+def test_update_refuses_a_gradient_of_another_shape(opt):
+    with pytest.raises(ns.ShapeError, match=r"grad has shape \(1, 3\) but param has shape \(3,\)"):
+        opt.update(np.zeros(3), np.ones((1, 3)))
+
+
+def test_train_takes_an_optimizer_and_it_matches_the_manual_loop():
+    X, Y = _regression()
+    for opt, twin in [
+        (ns.SGD(0.05), ns.SGD(0.05)),
+        (ns.Adam(0.01), ns.Adam(0.01)),
+        (ns.Momentum(0.02), ns.Momentum(0.02)),
+    ]:
+        trained = ns.MLP((3, 8, 1), seed=1)
+        history = ns.train(trained, X, Y, loss="mse", optimizer=opt, epochs=3)
+        manual = ns.MLP((3, 8, 1), seed=1)
+        losses = []
+        for _ in range(3):  # the loop the pages teach, with the same optimizer rule
+            output = manual.forward(X)
+            losses.append(ns.mse(Y, output))
+            twin.step(manual.parameters(), manual.backward(ns.mse.grad(Y, output)))
+        np.testing.assert_allclose(history.batch_losses, losses, rtol=1e-12)
+        for (W, b), (W2, b2) in zip(trained.parameters(), manual.parameters()):
+            np.testing.assert_allclose(W, W2, rtol=1e-11, atol=1e-14)
+            np.testing.assert_allclose(b, b2, rtol=1e-11, atol=1e-14)
+
+
+def test_train_with_learning_rate_is_train_with_sgd():
+    X, Y = _regression()
+    a, b = ns.MLP((3, 8, 1), seed=1), ns.MLP((3, 8, 1), seed=1)
+    ha = ns.train(a, X, Y, loss="mse", learning_rate=0.05, epochs=5, batch_size=16)
+    hb = ns.train(b, X, Y, loss="mse", optimizer=ns.SGD(0.05), epochs=5, batch_size=16)
+    np.testing.assert_array_equal(ha.batch_losses, hb.batch_losses)
+
+
+def test_train_needs_exactly_one_of_learning_rate_and_optimizer():
+    X, Y = _regression()
+    with pytest.raises(ns.ArgumentError, match=r"either learning_rate .* or optimizer"):
+        ns.train(ns.MLP((3, 1)), X, Y, loss="mse", epochs=1)
+    with pytest.raises(ns.ArgumentError, match=r"either learning_rate .* or optimizer"):
+        ns.train(ns.MLP((3, 1)), X, Y, loss="mse", learning_rate=0.1, optimizer=ns.SGD(0.1), epochs=1)
+    with pytest.raises(ns.ArgumentError, match=r"optimizer must have an update\(param, grad\) method"):
+        ns.train(ns.MLP((3, 1)), X, Y, loss="mse", optimizer=0.1, epochs=1)
+
+
+def test_any_object_with_update_is_an_optimizer():
+    class SignDescent:  # only the one-method contract, no update_product
+        def update(self, param, grad):
+            param -= 0.01 * np.sign(grad)
+
+    X, Y = _regression()
+    model = ns.MLP((3, 8, 1), seed=1)
+    before = [W.copy() for W, _ in model.parameters()]
+    ns.train(model, X, Y, loss="mse", optimizer=SignDescent(), epochs=1)
+    for (W, _), W0 in zip(model.parameters(), before):
+        moved = np.abs(W - W0)[W != W0]
+        assert moved.size > W.size // 2
+        np.testing.assert_allclose(moved, 0.01, rtol=1e-9)

@@ -19,46 +19,76 @@ def _setup(dtype=np.float32, batch=128):
     return model, X, Y
 
 
-def _buffers(model):
-    return [
-        id(array)
-        for layer in model.layers
-        for buffers in layer._workspace.values()
-        for array in buffers.values()
-    ]
-
-
-def test_a_step_reuses_the_same_arrays():
-    model, X, Y = _setup()
-    step = TrainStep(model, "cce", 0.01, from_logits=True)
-    step(X, Y)
-    params = [id(array) for pair in model.parameters() for array in pair]
-    buffers = _buffers(model)
-    for _ in range(3):
-        step(X, Y)
-    assert [id(array) for pair in model.parameters() for array in pair] == params  # updated in place
-    assert _buffers(model) == buffers and len(buffers) == 3 * 8  # no new buffers either
-
-
-def test_after_the_first_step_no_large_array_is_allocated():
-    model, X, Y = _setup(np.float32)
-    step = TrainStep(model, "cce", 0.01, from_logits=True)
-    step(X, Y)
-    hidden = [layer._workspace[(128, np.dtype(np.float32))] for layer in model.layers[:-1]]
-    smallest = min(
-        array.nbytes for buffers in hidden for name, array in buffers.items() if name not in ("db", "ones")
-    )
-    assert smallest > 64 * 1024  # so allocating any one of them again would break the bound below
+def _allocated(run, repeats=3):
+    """Bytes numpy and Python hold after, and at most during, ``repeats`` calls of ``run``."""
     tracemalloc.start()
     try:
         before, _ = tracemalloc.get_traced_memory()
         tracemalloc.reset_peak()
-        for _ in range(3):
-            step(X, Y)
-        _, peak = tracemalloc.get_traced_memory()
+        for _ in range(repeats):
+            run()
+        after, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak - before <= 64 * 1024
+    return after - before, peak - before
+
+
+def _manual_step(model, X, Y, opt):
+    output = model.forward(X)
+    grads = model.backward(ns.categorical_crossentropy.grad(Y, output, from_logits=True))
+    opt.step(model.parameters(), grads)
+    return grads
+
+
+def test_a_step_updates_the_parameters_in_place():
+    model, X, Y = _setup()
+    step = TrainStep(model, "cce", 0.01, from_logits=True)
+    params = model.parameters()
+    before = [W.copy() for W, _ in params]
+    step(X, Y)
+    assert all(a is b for pair, pair2 in zip(params, model.parameters()) for a, b in zip(pair, pair2))
+    assert all(not np.array_equal(W, W0) for (W, _), W0 in zip(params, before))
+
+
+@pytest.mark.parametrize("path", ["TrainStep", "manual loop"])
+def test_after_the_first_step_no_large_array_is_allocated(path):
+    """The buffers are reused: no array the size of an activation or a kernel is made per step."""
+    model, X, Y = _setup(np.float32)
+    smallest = min(min(layer.W.nbytes, X.shape[0] * layer.fan_out * 4) for layer in model.layers[:-1])
+    assert smallest > 64 * 1024  # so allocating any one of them again would break the bound below
+    if path == "TrainStep":
+        step = TrainStep(model, "cce", 0.01, from_logits=True)
+        run = lambda: step(X, Y)  # noqa: E731
+    else:
+        opt = ns.SGD(0.01)
+        run = lambda: _manual_step(model, X, Y, opt)  # noqa: E731
+    run()
+    growth, peak = _allocated(run)
+    assert peak <= 64 * 1024 and growth <= 4 * 1024
+
+
+def test_memory_does_not_grow_over_many_steps():
+    model, X, Y = _setup(np.float32, batch=32)
+    step = TrainStep(model, "cce", 0.01, from_logits=True)
+    step(X, Y)
+    growth, _ = _allocated(lambda: step(X, Y), repeats=200)
+    assert growth <= 4 * 1024
+
+
+def test_the_manual_loops_gradients_are_the_layers_buffers_overwritten_by_the_next_pass():
+    """Ownership, as documented in MLP.backward: keep a step's gradients by copying them."""
+    model, X, Y = _setup(np.float64, batch=8)
+    _, expected = model.copy().loss_and_grads(X, Y, "cce", from_logits=True)  # its own buffers
+    opt = ns.SGD(0.01)
+    first = _manual_step(model, X, Y, opt)
+    kept = [(dW.copy(), db.copy()) for dW, db in first]
+    second = _manual_step(model, X[::-1].copy(), Y[::-1].copy(), opt)
+    for (dW, db), (dW2, db2), layer in zip(first, second, model.layers):
+        assert dW is dW2 and db is db2 and dW is layer.dW and db is layer.db  # refilled in place
+    for (dW, db), (dW0, db0) in zip(kept, expected):  # the copies keep the first step's values
+        np.testing.assert_allclose(dW, dW0, rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(db, db0, rtol=1e-13, atol=1e-15)
+    assert not np.allclose(first[0][0], kept[0][0])  # ... and the buffers no longer hold them
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -72,18 +102,6 @@ def test_a_step_is_the_sgd_update(dtype):
     for (W, b), (W0, b0), (dW, db) in zip(model.parameters(), reference.parameters(), grads):
         np.testing.assert_allclose(W, W0 - 0.05 * dW, rtol=tolerance, atol=tolerance)
         np.testing.assert_allclose(b, b0 - 0.05 * db, rtol=tolerance, atol=tolerance)
-
-
-def test_public_results_are_not_overwritten_by_later_passes():
-    model, X, _ = _setup(np.float64, batch=8)
-    first_output = model.forward(X)
-    first = model.backward(np.ones_like(first_output))
-    kept = [(dW.copy(), db.copy()) for dW, db in first]
-    model.forward(2 * X)
-    model.backward(-np.ones_like(first_output))
-    for (dW, db), (dW0, db0) in zip(first, kept):
-        np.testing.assert_array_equal(dW, dW0)
-        np.testing.assert_array_equal(db, db0)
 
 
 def test_non_finite_output_is_reported_not_applied():
@@ -100,7 +118,7 @@ def test_non_finite_output_is_reported_not_applied():
 def test_a_step_refuses_inputs_of_the_wrong_shape_with_a_clear_message():
     model, X, Y = _setup(np.float64, batch=8)
     step = TrainStep(model, "cce", 0.1, from_logits=True)
-    with pytest.raises(ns.ShapeError, match="X has 199 columns but the model expects 200"):
+    with pytest.raises(ns.ShapeError, match="X has 199 columns but layer 0 expects 200"):
         step(X[:, :199], Y)
     with pytest.raises(ns.ShapeError, match=r"Y must have the output's shape \(8, 10\), got \(8,\)"):
         step(X, Y.argmax(axis=1))  # labels instead of one-hot rows would broadcast silently
