@@ -7,7 +7,9 @@ hand-written backpropagation, SGD and the training loop.
 from . import activations, expressions, gradcheck, initializers, losses, network, optim, symbolic, training
 from .activations import (
     ACTIVATIONS,
+    ELU,
     Activation,
+    LeakyReLU,
     activation,
     elu,
     gelu,
@@ -46,6 +48,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ACTIVATIONS",
+    "ELU",
     "INITIALIZERS",
     "LOSSES",
     "MLP",
@@ -60,6 +63,7 @@ __all__ = [
     "GradientReport",
     "History",
     "Initializer",
+    "LeakyReLU",
     "Loss",
     "Momentum",
     "Optimizer",

@@ -4,12 +4,17 @@ Every elementwise activation is an `Activation` object ``f`` with
 
 * ``f(z)`` -- the value, same shape and dtype as ``z`` (float32 stays float32);
 * ``f.grad(z)`` -- the elementwise derivative $f'(z)$;
-* ``f.expr(x)`` -- the SymPy expression of the symbol ``x`` that defines it.
+* ``f.expr(x)`` -- the SymPy expression of the symbol ``x`` that defines it (SymPy is
+  imported on this first use; the definitions live in `nnspec._sympy_activations`).
 
 The numeric forms are chosen so that no finite float32 or float64 input overflows or
 warns under ``np.errstate(all="raise")``; NaN in gives NaN out. Conventions at kinks:
 ``relu.grad(0) == 0`` and ``leaky_relu.grad(0) == 0.01`` (the left derivative), which is
 also what their SymPy ``Piecewise`` definitions give.
+
+Leaky ReLU and ELU take a parameter, as in Keras and PyTorch: ``LeakyReLU(slope=0.2)``,
+``ELU(alpha=0.5)``. Its one attribute gives the value, ``.grad`` and ``.expr``;
+``leaky_relu`` and ``elu`` are the defaults (slope 0.01, alpha 1).
 
 Examples
 --------
@@ -18,21 +23,27 @@ Examples
 (0.5, 0.25)
 >>> float(ns.softplus(1000.0))
 1000.0
+>>> import sympy as sp
+>>> leaky, x = ns.LeakyReLU(slope=0.2), sp.Symbol("x", real=True)
+>>> float(leaky(-5.0)), float(leaky.grad(-5.0)), leaky.expr(x).subs(x, -5) == -1
+(-1.0, 0.2, True)
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-import sympy as sp
 
-from ._validation import inexact_array, lookup
-from .errors import ArgumentError, ShapeError
+from . import _activation_parameters as parameters
+from ._activation import Activation, minus_abs, propagate_nan
+from ._erf import erf, erfc, normal_cdf_and_density
+from ._softmax import Softmax
+from ._validation import lookup
 
 __all__ = [
     "ACTIVATIONS",
+    "ELU",
     "Activation",
+    "LeakyReLU",
     "Softmax",
     "activation",
     "elu",
@@ -48,113 +59,6 @@ __all__ = [
     "tanh",
 ]
 
-_erf_object = np.frompyfunc(math.erf, 1, 1)
-_erfc_object = np.frompyfunc(math.erfc, 1, 1)
-
-
-def _elementwise(function, z):
-    array = np.asarray(z)
-    result = np.asarray(function(array.astype(np.float64)), dtype=np.float64)
-    return result.astype(array.dtype) if array.dtype.kind == "f" else result
-
-
-def erf(z):
-    """Elementwise error function (exact to double precision; ``math.erf`` per element)."""
-    return _elementwise(_erf_object, z)
-
-
-def erfc(z):
-    """Elementwise complementary error function ``1 - erf(z)``, accurate in both tails."""
-    return _elementwise(_erfc_object, z)
-
-
-def _minus_abs(z: np.ndarray) -> np.ndarray:
-    """``-|z|`` for real ``z``; for complex ``z`` the analytic branch chosen by the real part."""
-    return np.where(z.real >= 0, -z, z)
-
-
-def _propagate_nan(z: np.ndarray, result: np.ndarray) -> np.ndarray:
-    """Put NaN wherever ``z`` is NaN (for derivatives that are constant on each piece)."""
-    return np.where(np.isnan(z), z, result)
-
-
-class Activation:
-    """An elementwise activation: value, derivative and SymPy definition side by side.
-
-    Subclasses implement ``_value(z)``, ``_grad(z)`` and ``_expr(x)`` on a validated
-    floating (or, when ``complex_safe``, complex) array.
-
-    Attributes
-    ----------
-    name : str
-        Registry name, e.g. ``"tanh"``.
-    formula : str
-        LaTeX of $f(z)$.
-    smooth : bool
-        True when $f'$ is continuous (finite differences then converge at O(h^2)).
-    complex_safe : bool
-        True when ``f`` is analytic, so complex-step differentiation is valid.
-    """
-
-    name = "activation"
-    formula = ""
-    smooth = True
-    complex_safe = True
-    elementwise = True
-
-    def _check(self, z) -> np.ndarray:
-        array = inexact_array(z, "z")
-        if array.dtype.kind == "c" and not self.complex_safe:
-            raise ArgumentError(
-                f"{self.name} is not complex-analytic, so z must be real; got dtype {array.dtype}. "
-                "Complex-step checks need smooth activations (tanh, sigmoid, softplus, identity)."
-            )
-        return array
-
-    def __call__(self, z, *, out=None):
-        """Value $f(z)$, elementwise; shape and dtype of ``z`` (written into ``out`` if given)."""
-        array = self._check(z)
-        if out is not None and self._value_into is not None:
-            return self._value_into(array, out)
-        return self._evaluate(self._value, array, out)
-
-    #: Optional in-place form ``(z, out) -> out`` that allocates nothing (used in training).
-    _value_into = None
-    #: Optional ``(z, out, grad_out) -> out`` filling f(z) and f'(z) in one go (used by Dense).
-    _value_and_grad_into = None
-
-    def grad(self, z, *, out=None):
-        """Derivative $f'(z)$, elementwise; shape and dtype of ``z``."""
-        return self._evaluate(self._grad, self._check(z), out)
-
-    @staticmethod
-    def _evaluate(compute, array, out):
-        """``compute(array)`` in the dtype of ``array`` (underflow to 0 is not an error)."""
-        with np.errstate(under="ignore"):
-            result = np.asarray(compute(array), dtype=array.dtype)
-        if out is None:
-            return result
-        np.copyto(out, result)
-        return out
-
-    def vjp(self, z, upstream, value=None, *, out=None):
-        """Backpropagate ``upstream`` (dL/df) through f at ``z``: dL/dz = upstream * f'(z).
-
-        ``value`` may pass f(z) when it is already known; ``out`` may receive the result.
-        """
-        return np.multiply(upstream, self.grad(z), out=out)
-
-    def expr(self, x=None):
-        """SymPy expression of ``f`` applied to ``x`` (a SymPy expression; default symbol ``x``)."""
-        if x is None:
-            x = sp.Symbol("x", real=True)
-        if not isinstance(x, sp.Basic):
-            raise ArgumentError(f"x must be a SymPy expression, got {type(x).__name__}")
-        return self._expr(x)
-
-    def __repr__(self) -> str:
-        return f"nnspec.{self.name}"
-
 
 class Identity(Activation):
     r"""$f(z) = z$, $f'(z) = 1$."""
@@ -165,7 +69,7 @@ class Identity(Activation):
         return z.copy()
 
     def _grad(self, z):
-        return _propagate_nan(z, np.ones_like(z))
+        return propagate_nan(z, np.ones_like(z))
 
     def _value_into(self, z, out):
         np.copyto(out, z)
@@ -173,9 +77,6 @@ class Identity(Activation):
 
     def vjp(self, z, upstream, value=None, *, out=None):
         return upstream
-
-    def _expr(self, x):
-        return x
 
 
 class Sigmoid(Activation):
@@ -189,15 +90,12 @@ class Sigmoid(Activation):
     name, formula = "sigmoid", r"\sigma(z) = \frac{1}{1 + e^{-z}}"
 
     def _value(self, z):
-        e = np.exp(_minus_abs(z))
+        e = np.exp(minus_abs(z))
         return np.where(z.real >= 0, 1 / (1 + e), e / (1 + e))
 
     def _grad(self, z):
-        e = np.exp(_minus_abs(z))
+        e = np.exp(minus_abs(z))
         return e / ((1 + e) * (1 + e))
-
-    def _expr(self, x):
-        return 1 / (1 + sp.exp(-x))
 
 
 class Tanh(Activation):
@@ -215,11 +113,8 @@ class Tanh(Activation):
         return np.tanh(z, out=out)
 
     def _grad(self, z):
-        e = np.exp(2 * _minus_abs(z))
+        e = np.exp(2 * minus_abs(z))
         return 4 * e / ((1 + e) * (1 + e))
-
-    def _expr(self, x):
-        return sp.tanh(x)
 
 
 class ReLU(Activation):
@@ -253,50 +148,107 @@ class ReLU(Activation):
         np.greater(z, 0, out=grad_out)
         return np.multiply(z, grad_out, out=out)
 
-    def _expr(self, x):
-        return sp.Piecewise((x, x > 0), (0, True))
+
+class _Parameterized(Activation):
+    """An activation with parameters: equal (and hashed) by class and parameter values."""
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.parameters == self.parameters
+
+    def __hash__(self):
+        return hash((type(self), tuple(self.parameters.items())))
+
+    def __repr__(self) -> str:
+        if self == type(self)():
+            return f"nnspec.{self.name}"
+        values = ", ".join(f"{name}={value!r}" for name, value in self.parameters.items())
+        return f"nnspec.{type(self).__name__}({values})"
 
 
-class LeakyReLU(Activation):
-    r"""$z$ for $z > 0$, else $0.01 z$; derivative 1 or 0.01 (``grad(0) == 0.01``)."""
+class LeakyReLU(_Parameterized):
+    r"""Leaky ReLU: $z$ for $z > 0$, else $a z$; derivative 1, else $a$ (``grad(0) == a``).
 
-    name, formula = "leaky_relu", r"\operatorname{leaky}(z) = \max(z, 0.01 z)"
+    Parameters
+    ----------
+    slope : float, default 0.01
+        $a$, any finite number (PyTorch's ``negative_slope``; Maas et al. 2013 used 0.01).
+
+    Examples
+    --------
+    >>> leaky = ns.LeakyReLU(slope=0.2)
+    >>> leaky(np.array([-2.0, 0.0, 3.0])).tolist(), leaky.grad(np.array([-2.0, 0.0, 3.0])).tolist()
+    ([-0.4, 0.0, 3.0], [0.2, 0.2, 1.0])
+    """
+
+    name, formula = "leaky_relu", r"\operatorname{leaky}(z) = \max(z, a z)"
     smooth, complex_safe = False, False
-    slope = 0.01
+
+    def __init__(self, slope=parameters.LEAKY_RELU_SLOPE):
+        self._slope = parameters.slope(slope)
+
+    @property
+    def slope(self) -> float:
+        """$a$, the slope for $z \\le 0$ (read-only: make a new `LeakyReLU` to change it)."""
+        return self._slope
+
+    @property
+    def parameters(self) -> dict:
+        return {"slope": self._slope}
 
     def _value(self, z):
-        return np.where(z > 0, z, self.slope * z)
+        return np.where(z > 0, z, self._slope * z)
 
     def _grad(self, z):
-        return self.slope + (1 - self.slope) * np.sign(np.maximum(z, 0))
-
-    def _expr(self, x):
-        return sp.Piecewise((x, x > 0), (sp.Rational(1, 100) * x, True))
+        return self._slope + (1 - self._slope) * np.sign(np.maximum(z, 0))
 
 
-class ELU(Activation):
-    r"""$z$ for $z > 0$, else $\alpha(e^{z} - 1)$ with $\alpha = 1$.
+class ELU(_Parameterized):
+    r"""ELU: $z$ for $z > 0$, else $\alpha(e^{z} - 1)$ (Clevert et al. 2016).
 
-    The derivative is 1 for $z > 0$ and $\alpha e^{z}$ otherwise; with
-    $\alpha = 1$ both sides give 1 at 0, so ELU is continuously differentiable.
+    The derivative is 1 for $z > 0$ and $\alpha e^{z}$ otherwise (so ``grad(0) == alpha``);
+    with $\alpha = 1$ both sides give 1 at 0, and ELU is continuously differentiable.
+
+    Parameters
+    ----------
+    alpha : float, default 1.0
+        $\alpha > 0$, the magnitude of the negative saturation value.
+
+    Examples
+    --------
+    >>> soft = ns.ELU(alpha=0.5)
+    >>> float(soft(-np.inf)), float(soft.grad(0.0)), soft.smooth
+    (-0.5, 0.5, False)
     """
 
     name, formula = (
         "elu",
-        r"\operatorname{elu}(z) = \begin{cases} z & z > 0 \\ e^{z} - 1 & z \le 0 \end{cases}",
+        r"\operatorname{elu}(z) = \begin{cases} z & z > 0 \\ \alpha(e^{z} - 1) & z \le 0 \end{cases}",
     )
-    alpha = 1.0
+
+    def __init__(self, alpha=parameters.ELU_ALPHA):
+        self._alpha = parameters.alpha(alpha)
+
+    @property
+    def alpha(self) -> float:
+        r"""$\alpha$ (read-only: make a new `ELU` to change it)."""
+        return self._alpha
+
+    @property
+    def parameters(self) -> dict:
+        return {"alpha": self._alpha}
+
+    @property
+    def smooth(self) -> bool:
+        """True only for alpha = 1, where both one-sided derivatives at 0 are 1."""
+        return self._alpha == 1
 
     def _value(self, z):
         negative = np.where(z.real > 0, 0, z)
-        return np.where(z.real > 0, z, self.alpha * np.expm1(negative))
+        return np.where(z.real > 0, z, self._alpha * np.expm1(negative))
 
     def _grad(self, z):
         negative = np.where(z.real > 0, 0, z)
-        return np.where(z.real > 0, 1, self.alpha * np.exp(negative))
-
-    def _expr(self, x):
-        return sp.Piecewise((x, x > 0), (sp.exp(x) - 1, True))
+        return np.where(z.real > 0, 1, self._alpha * np.exp(negative))
 
 
 class Softplus(Activation):
@@ -306,21 +258,20 @@ class Softplus(Activation):
 
     def _value(self, z):
         positive_part = np.where(z.real > 0, z, 0)
-        return positive_part + np.log1p(np.exp(_minus_abs(z)))
+        return positive_part + np.log1p(np.exp(minus_abs(z)))
 
     def _grad(self, z):
         return sigmoid._value(z)
-
-    def _expr(self, x):
-        return sp.log(1 + sp.exp(x))
 
 
 class GELU(Activation):
     r"""Exact GELU: $z\,\Phi(z) = \tfrac{z}{2}\left(1 + \operatorname{erf}(z/\sqrt{2})\right)$.
 
-    Computed as $\tfrac{z}{2}\operatorname{erfc}(-z/\sqrt 2)$, accurate in both tails.
-    The derivative is $\Phi(z) + z\,\varphi(z)$ with $\varphi$ the standard
-    normal density (Hendrycks & Gimpel 2016).
+    The derivative is $\Phi(z) + z\,\varphi(z)$ with $\varphi$ the standard normal density
+    (Hendrycks & Gimpel 2016). $\Phi$ and $\varphi$ come from `nnspec._erf`, exact to
+    rounding in both tails (SciPy's ``erfcx`` with an exactly split $e^{-z^2/2}$), so
+    ``gelu(-30)`` keeps full relative precision. Near $z \approx -0.75$, where $f'$ crosses 0,
+    the sum $\Phi + z\varphi$ cancels and $f'$ is exact to rounding of its two terms.
     """
 
     name, formula = (
@@ -329,86 +280,27 @@ class GELU(Activation):
     )
     complex_safe = False
 
+    @staticmethod
+    def _finite(z):
+        return np.clip(z, -np.finfo(np.float64).max, np.finfo(np.float64).max)
+
     def _value(self, z):
-        cdf = 0.5 * erfc(-z / math.sqrt(2))
-        finite = np.isfinite(z)
-        return np.where(finite, np.where(finite, z, 0) * cdf, np.maximum(z, 0))
+        cdf, _ = normal_cdf_and_density(z)
+        return np.where(np.isfinite(z), self._finite(z) * cdf, np.maximum(z, 0))
 
     def _grad(self, z):
-        cdf = 0.5 * erfc(-z / math.sqrt(2))
-        clipped = np.clip(z, -40, 40)
-        density = np.exp(-0.5 * clipped * clipped) / math.sqrt(2 * math.pi)
-        return cdf + clipped * density
+        cdf, density = normal_cdf_and_density(z)
+        return cdf + np.clip(z, -40, 40) * density
 
-    def _expr(self, x):
-        return x / 2 * (1 + sp.erf(x / sp.sqrt(2)))
-
-
-class Softmax(Activation):
-    r"""Softmax along ``axis``: $s_i = e^{z_i - m} / \sum_j e^{z_j - m}$, $m = \max_j z_j$.
-
-    Subtracting the row maximum changes nothing mathematically and keeps every
-    exponential in $(0, 1]$. Not elementwise: use `jacobian` or `vjp`.
-    """
-
-    name, formula = "softmax", r"\operatorname{softmax}(z)_i = \frac{e^{z_i}}{\sum_j e^{z_j}}"
-    elementwise = False
-
-    def __call__(self, z, axis=-1, *, out=None):
-        """Softmax of ``z`` along ``axis``; same shape and dtype, entries in [0, 1] summing to 1."""
-        array = self._check(z)
-        if array.ndim == 0:
-            raise ShapeError("z must have at least one axis for softmax, got a scalar")
-        shift = np.max(array.real, axis=axis, keepdims=True)
-        if np.isneginf(shift).any():
-            raise ArgumentError("z has a row that is entirely -inf, where softmax is undefined")
-        infinite_row = np.isposinf(shift)
-        safe = np.where(infinite_row, 0, array)
+    def _value_and_grad_into(self, z, out, grad_out):
+        r"""Dense layers' path: f(z) into ``out`` (which may be ``z``) and f'(z) into ``grad_out``,
+        sharing $\Phi$ and $\varphi$ between them."""
         with np.errstate(under="ignore"):
-            exps = np.exp(safe - np.where(infinite_row, 0, shift))
-        if infinite_row.any():
-            # The limit puts equal mass on the +inf entries of the row and none elsewhere.
-            exps = np.where(infinite_row, np.isposinf(array.real).astype(array.dtype), exps)
-        result = exps / np.sum(exps, axis=axis, keepdims=True)
-        if out is None:
-            return result
-        np.copyto(out, result)
+            cdf, density = normal_cdf_and_density(z)
+            np.copyto(grad_out, cdf + np.clip(z, -40, 40) * density)
+            value = np.where(np.isfinite(z), self._finite(z) * cdf, np.maximum(z, 0))
+        np.copyto(out, value)
         return out
-
-    def grad(self, z, *, out=None):
-        raise ArgumentError("softmax is not elementwise: use softmax.jacobian(z) or softmax.vjp(z, upstream)")
-
-    def jacobian(self, z):
-        r"""Jacobian $J_{ij} = s_i(\delta_{ij} - s_j)$ of the last axis.
-
-        Parameters
-        ----------
-        z : array, shape (k,) or (batch, k)
-
-        Returns
-        -------
-        array, shape (k, k) or (batch, k, k)
-        """
-        s = self(z)
-        if s.ndim not in (1, 2):
-            raise ShapeError(f"z must have shape (k,) or (batch, k), got {s.shape}")
-        diagonal = s[..., :, None] * np.eye(s.shape[-1], dtype=s.dtype)
-        return diagonal - s[..., :, None] * s[..., None, :]
-
-    def vjp(self, z, upstream, value=None, *, out=None):
-        r"""dL/dz from dL/ds along the last axis: $s \odot (g - \langle g, s\rangle)$."""
-        s = self(z) if value is None else value
-        return np.multiply(s, upstream - np.sum(upstream * s, axis=-1, keepdims=True), out=out)
-
-    def expr(self, xs=None):
-        """List of SymPy expressions ``[exp(x_i) / sum_j exp(x_j)]`` (default symbols x0, x1, x2)."""
-        if xs is None:
-            xs = sp.symbols("x0:3", real=True)
-        xs = list(xs)
-        if not xs or not all(isinstance(x, sp.Basic) for x in xs):
-            raise ArgumentError("xs must be a non-empty sequence of SymPy expressions")
-        total = sum(sp.exp(x) for x in xs)
-        return [sp.exp(x) / total for x in xs]
 
 
 identity = Identity()

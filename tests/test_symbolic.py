@@ -96,6 +96,34 @@ def test_kinked_activations_follow_their_piecewise_definitions(hidden):
     assert all(report.passed for report in reports.values())
 
 
+@pytest.mark.parametrize(
+    ("hidden", "default"),
+    [(ns.LeakyReLU(slope=0.2), ns.leaky_relu), (ns.ELU(alpha=0.5), ns.elu), (ns.ELU(alpha=3), ns.elu)],
+    ids=repr,
+)
+def test_parameterized_activations_are_checked_with_their_parameters(hidden, default):
+    sizes = (2, 4, 2)
+    X, Y = _data(sizes, "mse", batch=4, seed=11)
+    model = ns.MLP(sizes, activation=hidden, seed=11)
+    assert (X @ model.layers[0].W + model.layers[0].b < 0).any()  # the parameter matters here
+    reports = symbolic.check_backprop(model, X, Y, "mse")
+    assert all(report.passed for report in reports.values()), reports
+    # the symbolic side really read the parameter: the default gives other gradients
+    with_default = ns.MLP(sizes, activation=default, seed=11)
+    for method in symbolic.METHODS:
+        ours = symbolic.gradients(model, X, Y, "mse", method)
+        theirs = symbolic.gradients(with_default, X, Y, "mse", method)
+        assert not np.allclose(ours[0][0], theirs[0][0], rtol=1e-6)
+
+
+def test_equal_parameterized_activations_share_compiled_functions():
+    symbolic.clear_cache()
+    X, Y = _data((2, 3, 1), "mse", batch=3, seed=12)
+    for slope in (0.2, 0.2, 0.3):
+        symbolic.gradients(ns.MLP((2, 3, 1), activation=ns.LeakyReLU(slope)), X, Y, "mse")
+    assert symbolic.cache_info()["layerwise"].misses == 2
+
+
 def test_gradients_are_float64_arrays_shaped_like_the_parameters():
     model = ns.MLP((3, 4, 2), seed=0)
     X, Y = _data((3, 4, 2), "mse", batch=3, seed=0)
