@@ -9,18 +9,20 @@ Reductions: `mse` and `binary_crossentropy` average over all elements;
 batch.
 
 From probabilities, predictions are clipped to $[\epsilon, 1 - \epsilon]$ with
-$\epsilon = 10^{-12}$ for float64 and $10^{-7}$ for float32 (Keras' value); where
+$\epsilon = 10^{-12}$ for float64 and $10^{-7}$ for float32 (the default of Keras's
+``keras.config.epsilon()``, which Keras applies to every dtype); where
 the clip is active the computed loss is flat, so its gradient there is 0. From logits the
 losses use the stable forms, exact and finite for logits up to $\pm 10^4$:
 
 * binary: $\max(z, 0) - z y + \log(1 + e^{-|z|})$ (= softplus(z) - z y);
 * categorical: $\operatorname{logsumexp}(z) - \sum_i y_i z_i$.
+
+SymPy is imported only by the symbolic methods (``expr``), not by ``import nnspec.losses``.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import sympy as sp
 
 from ._validation import finite_array, lookup, same_shape
 from .activations import sigmoid, softmax, softplus
@@ -76,6 +78,8 @@ def _in_unit_interval(array: np.ndarray, name: str, what: str) -> None:
 
 def _sympy_grid(values, name: str, default):
     """Turn ``values`` (None, a SymPy matrix or nested sequences) into a list of rows."""
+    import sympy as sp  # SymPy only for the symbolic methods: `import nnspec` does not pay for it
+
     if values is None:
         values = default
     if isinstance(values, sp.MatrixBase):
@@ -171,6 +175,8 @@ class Loss:
         return self._expr(rows_y, rows_p, from_logits)
 
     def _default_symbols(self, stem):
+        import sympy as sp
+
         return [sp.Symbol(stem, real=True)]
 
     def __repr__(self) -> str:
@@ -178,8 +184,33 @@ class Loss:
 
 
 class MeanSquaredError(Loss):
-    r"""$L = \frac1n \sum_i (\hat y_i - y_i)^2$ over all $n$ elements;
-    $\partial L/\partial \hat y = 2(\hat y - y)/n$."""
+    r"""Mean squared error, averaged over all $n$ elements.
+
+    $$L = \frac1n \sum_i (\hat y_i - y_i)^2, \qquad
+    \frac{\partial L}{\partial \hat y} = \frac{2(\hat y - y)}{n}.$$
+
+    Parameters
+    ----------
+    y_true, y_pred : array, shape (batch, k) (any shape, the same for both)
+        Targets and predictions. ``from_logits`` is refused: the MSE compares values directly.
+
+    Returns
+    -------
+    float
+        The loss; ``grad`` returns an array of ``y_pred``'s shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import nnspec as ns
+    >>> y_true = np.array([[1.0, 2.0], [3.0, 4.0]])  # shape (2, 2): n = 4 elements
+    >>> y_pred = np.array([[1.5, 2.0], [2.0, 4.0]])
+    >>> ns.mse(y_true, y_pred)  # (0.25 + 0 + 1 + 0) / 4
+    0.3125
+    >>> ns.mse.grad(y_true, y_pred)  # 2 (y_pred - y_true) / 4, shape (2, 2)
+    array([[ 0.25,  0.  ],
+           [-0.5 ,  0.  ]])
+    """
 
     name = "mse"
     accepts_logits = False
@@ -192,15 +223,41 @@ class MeanSquaredError(Loss):
         return 2 * (p - y) / p.size
 
     def _expr(self, rows_y, rows_p, from_logits):
+        import sympy as sp
+
         terms = [(p - y) ** 2 for ry, rp in zip(rows_y, rows_p) for y, p in zip(ry, rp)]
         return sp.Add(*terms) / len(terms)
 
 
 class BinaryCrossentropy(Loss):
-    r"""$L = -\frac1n \sum_i y_i \log p_i + (1 - y_i)\log(1 - p_i)$, mean over all elements.
+    r"""Binary cross-entropy, averaged over all $n$ elements.
+
+    $$L = -\frac1n \sum_i \left[y_i \log p_i + (1 - y_i)\log(1 - p_i)\right].$$
 
     From logits $z$: $L = \frac1n\sum_i \operatorname{softplus}(z_i) - z_i y_i$ and
     $\partial L/\partial z = (\sigma(z) - y)/n$.
+
+    Parameters
+    ----------
+    y_true : array, shape (batch, k)
+        Labels in {0, 1} or label probabilities in [0, 1].
+    y_pred : array, shape (batch, k)
+        Probabilities in [0, 1], or logits with ``from_logits=True``.
+
+    Returns
+    -------
+    float
+        The loss; ``grad`` returns an array of ``y_pred``'s shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import nnspec as ns
+    >>> y_true = np.array([[1.0, 0.0]])  # shape (1, 2): n = 2 elements
+    >>> round(ns.binary_crossentropy(y_true, np.array([[0.5, 0.5]])), 12)  # -log(1/2)
+    0.69314718056
+    >>> ns.binary_crossentropy.grad(y_true, np.array([[0.0, 0.0]]), from_logits=True)
+    array([[-0.25,  0.25]])
     """
 
     name = "binary_crossentropy"
@@ -229,6 +286,8 @@ class BinaryCrossentropy(Loss):
         return (sigmoid(z) - y) / z.size
 
     def _expr(self, rows_y, rows_p, from_logits):
+        import sympy as sp
+
         pairs = [(y, p) for ry, rp in zip(rows_y, rows_p) for y, p in zip(ry, rp)]
         if from_logits:
             terms = [sp.log(1 + sp.exp(z)) - z * y for y, z in pairs]
@@ -238,11 +297,36 @@ class BinaryCrossentropy(Loss):
 
 
 class CategoricalCrossentropy(Loss):
-    r"""$L = -\frac1B \sum_b \sum_i y_{bi} \log p_{bi}$: classes on the last axis.
+    r"""Categorical cross-entropy: summed over the classes (last axis), averaged over the batch.
+
+    $$L = -\frac1B \sum_b \sum_i y_{bi} \log p_{bi}.$$
 
     From logits $z$: $L = \frac1B \sum_b \operatorname{logsumexp}(z_b) - \sum_i
     y_{bi} z_{bi}$ and $\partial L/\partial z = (\operatorname{softmax}(z) - y)/B$.
-    Targets are one-hot or probability rows summing to 1.
+
+    Parameters
+    ----------
+    y_true : array, shape (batch, k) or (k,)
+        One-hot rows or class-probability rows, each summing to 1.
+    y_pred : array, shape (batch, k) or (k,)
+        Probability rows summing to 1, or logits with ``from_logits=True``.
+
+    Returns
+    -------
+    float
+        The loss; ``grad`` returns an array of ``y_pred``'s shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import nnspec as ns
+    >>> y_true = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])  # shape (2, 3): B = 2
+    >>> p = np.array([[0.25, 0.5, 0.25], [0.5, 0.25, 0.25]])
+    >>> round(ns.categorical_crossentropy(y_true, p), 12)  # -(log 0.5 + log 0.5) / 2
+    0.69314718056
+    >>> ns.categorical_crossentropy.grad(y_true, np.zeros((2, 3)), from_logits=True) * 6
+    array([[ 1., -2.,  1.],
+           [-2.,  1.,  1.]])
     """
 
     name = "categorical_crossentropy"
@@ -302,9 +386,13 @@ class CategoricalCrossentropy(Loss):
         return value, exps
 
     def _default_symbols(self, stem):
+        import sympy as sp
+
         return list(sp.symbols(f"{stem}0:3", real=True))
 
     def _expr(self, rows_y, rows_p, from_logits):
+        import sympy as sp
+
         total = 0
         for ry, rp in zip(rows_y, rows_p):
             if from_logits:

@@ -146,3 +146,19 @@ def test_value_and_grad_equals_the_two_calls(name, y, p, from_logits):
     value, grad = loss.value_and_grad(y, p, from_logits=from_logits)
     assert value == pytest.approx(loss(y, p, from_logits=from_logits), rel=1e-14)
     np.testing.assert_allclose(grad, loss.grad(y, p, from_logits=from_logits), rtol=1e-13, atol=1e-17)
+
+
+def test_sympy_is_imported_only_by_the_symbolic_methods():
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(ns.losses))
+    top_level = [
+        alias.name
+        for node in tree.body
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for alias in node.names
+    ] + [node.module for node in tree.body if isinstance(node, ast.ImportFrom) and node.module]
+    assert not any(name.split(".")[0] == "sympy" for name in top_level)
+    # and the symbolic methods still work
+    assert sp.simplify(ns.mse.expr() - (sp.Symbol("yhat", real=True) - sp.Symbol("y", real=True)) ** 2) == 0
