@@ -1,50 +1,122 @@
 """nnspec: neural-network fundamentals as executable specifications.
 
 ``import nnspec as ns`` gives the activations, initializers, losses, the MLP with
-hand-written backpropagation, SGD and the training loop.
+hand-written backpropagation, SGD and the training loop, and the symbolic side (``ns.parse``,
+``ns.derive``, ``ns.chain_rule``, ...).
+
+Names are imported on first use (PEP 562): ``import nnspec`` itself loads neither numpy nor
+SymPy, and the expression side (``nnspec.expressions``) needs no numpy at all.
+
+Examples
+--------
+>>> import nnspec as ns
+>>> ns.derive("x**3", "x")
+{'x': 3*x**2}
 """
 
-from . import activations, expressions, gradcheck, initializers, losses, network, optim, symbolic, training
-from .activations import (
-    ACTIVATIONS,
-    ELU,
-    Activation,
-    LeakyReLU,
-    activation,
-    elu,
-    gelu,
-    identity,
-    leaky_relu,
-    relu,
-    sigmoid,
-    softmax,
-    softplus,
-    tanh,
-)
-from .errors import ArgumentError, ExpressionError, GradientMismatch, ShapeError
-from .expressions import ChainRule, chain_rule, derive, parse
-from .gradcheck import GradientReport, ParameterCheck, check_gradients, numerical_gradient, relative_error
-from .initializers import (
-    INITIALIZERS,
-    Initializer,
-    compute_fans,
-    glorot_normal,
-    glorot_uniform,
-    he_normal,
-    he_uniform,
-    initializer,
-    lecun_normal,
-    lecun_uniform,
-    random_normal,
-    random_uniform,
-    zeros,
-)
-from .losses import LOSSES, Loss, binary_crossentropy, categorical_crossentropy, loss, mse
-from .network import MLP, Dense
-from .optim import SGD, critical_learning_rate, gradient_descent
-from .training import History, TrainStep, train
+from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
+
+#: The submodule that defines each public name.
+_HOMES = {
+    "ACTIVATIONS": "activations",
+    "ELU": "activations",
+    "LeakyReLU": "activations",
+    "Activation": "activations",
+    "activation": "activations",
+    "elu": "activations",
+    "gelu": "activations",
+    "identity": "activations",
+    "leaky_relu": "activations",
+    "relu": "activations",
+    "sigmoid": "activations",
+    "softmax": "activations",
+    "softplus": "activations",
+    "tanh": "activations",
+    "ArgumentError": "errors",
+    "ExpressionError": "errors",
+    "GradientMismatch": "errors",
+    "ShapeError": "errors",
+    "ChainRule": "expressions",
+    "Derivation": "expressions",
+    "chain_rule": "expressions",
+    "derivation": "expressions",
+    "derive": "expressions",
+    "parse": "expressions",
+    "parse_point": "expressions",
+    "GradientReport": "gradcheck",
+    "ParameterCheck": "gradcheck",
+    "check_gradients": "gradcheck",
+    "numerical_gradient": "gradcheck",
+    "relative_error": "gradcheck",
+    "INITIALIZERS": "initializers",
+    "Initializer": "initializers",
+    "compute_fans": "initializers",
+    "glorot_normal": "initializers",
+    "glorot_uniform": "initializers",
+    "he_normal": "initializers",
+    "he_uniform": "initializers",
+    "initializer": "initializers",
+    "lecun_normal": "initializers",
+    "lecun_uniform": "initializers",
+    "random_normal": "initializers",
+    "random_uniform": "initializers",
+    "zeros": "initializers",
+    "LOSSES": "losses",
+    "Loss": "losses",
+    "binary_crossentropy": "losses",
+    "categorical_crossentropy": "losses",
+    "loss": "losses",
+    "mse": "losses",
+    "MLP": "network",
+    "Dense": "network",
+    "SGD": "optim",
+    "critical_learning_rate": "optim",
+    "gradient_descent": "optim",
+    "History": "training",
+    "TrainStep": "training",
+    "train": "training",
+}
+_SUBMODULES = (
+    "activations",
+    "errors",
+    "expressions",
+    "gradcheck",
+    "initializers",
+    "losses",
+    "network",
+    "optim",
+    "symbolic",
+    "training",
+)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("nnspec")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0+unknown"
+
+
+def __getattr__(name: str):
+    if name in _HOMES:
+        value = getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"{__name__}.{name}")
+    elif name == "__version__":
+        value = _version()
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__, "__version__"})
+
 
 __all__ = [
     "ACTIVATIONS",
@@ -57,6 +129,7 @@ __all__ = [
     "ArgumentError",
     "ChainRule",
     "Dense",
+    "Derivation",
     "ExpressionError",
     "GradientMismatch",
     "GradientReport",
@@ -75,8 +148,10 @@ __all__ = [
     "check_gradients",
     "compute_fans",
     "critical_learning_rate",
+    "derivation",
     "derive",
     "elu",
+    "errors",
     "expressions",
     "gelu",
     "glorot_normal",
@@ -98,6 +173,7 @@ __all__ = [
     "numerical_gradient",
     "optim",
     "parse",
+    "parse_point",
     "random_normal",
     "random_uniform",
     "relative_error",

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from ._simplify import differentiate
 from .errors import ArgumentError
 
 __all__ = ["ChainStep", "Path", "explain"]
@@ -122,10 +123,18 @@ class ChainStep:
         """$f'(g(x))\\,g'(x)$ (one path)."""
         return self._single_path().product
 
-    def lines(self, indent: int = 0) -> list[str]:
-        """The readable steps, one string per line."""
+    def lines(self, indent: int = 0, at=None) -> list[str]:
+        """The readable steps, one string per line.
+
+        ``at``, when given, maps an expression to its value at a point (a float); every
+        derivative in the steps is then followed by ``= value``.
+        """
+
+        def shown(expression) -> str:
+            return f"{expression}" if at is None else f"{expression} = {at(expression)!r}"
+
         pad, x = "  " * indent, self.variable
-        head = f"{pad}d/d{x} [{self.expression}] = {self.derivative}"
+        head = f"{pad}d/d{x} [{self.expression}] = {shown(self.derivative)}"
         if self.elementary:
             return [f"{head}   [{self.rule}]"]
         names = ", ".join(f"{path.placeholder} = {path.inner}" for path in self.paths)
@@ -134,16 +143,17 @@ class ChainStep:
         lines = [head, f"{pad}  {label}: outer {self.outer} with {names}"]
         for path in self.paths:
             u = path.placeholder
-            at = "" if path.partial == path.outer_derivative else f" -> {path.outer_derivative}"
+            at_inner = path.partial == path.outer_derivative
+            partial = shown(path.partial) if at_inner else f"{path.partial} -> {shown(path.outer_derivative)}"
             lines.append(
-                f"{pad}  {f'path {u}: ' if many else ''}d outer/d{u} = {path.partial}{at};  "
-                f"d{u}/d{x} = {path.inner_derivative};  product: {path.product}"
+                f"{pad}  {f'path {u}: ' if many else ''}d outer/d{u} = {partial};  "
+                f"d{u}/d{x} = {shown(path.inner_derivative)};  product: {shown(path.product)}"
             )
         if many:
-            lines.append(f"{pad}  sum over paths: {self.derivative}")
+            lines.append(f"{pad}  sum over paths: {shown(self.derivative)}")
         for path in self.paths:
             if path.steps.rule != "variable":
-                lines.extend(path.steps.lines(indent + 1))
+                lines.extend(path.steps.lines(indent + 1, at))
         return lines
 
     def latex_rows(self, d: str = "d") -> list[str]:
@@ -202,7 +212,7 @@ def explain(expression: sp.Expr, variable: sp.Symbol, stem: str) -> ChainStep:
         return ChainStep(expression, variable, "constant", expression, (), sp.Integer(0))
     rule = _rule(expression)
     if rule is None:
-        return ChainStep(expression, variable, "direct", expression, (), sp.diff(expression, variable))
+        return ChainStep(expression, variable, "direct", expression, (), differentiate(expression, variable))
     arguments = list(expression.args)
     dependent = [index for index, argument in enumerate(arguments) if argument.has(variable)]
     if rule == "power rule" and expression.exp.has(variable):
@@ -217,7 +227,7 @@ def explain(expression: sp.Expr, variable: sp.Symbol, stem: str) -> ChainStep:
     outer = expression.func(*arguments)
     paths = []
     for u in placeholders:
-        partial = sp.diff(outer, u)
+        partial = differentiate(outer, u)
         inner = substitution[u]
         paths.append(Path(u, inner, partial, partial.xreplace(substitution), explain(inner, variable, stem)))
     derivative = sp.Add(*(path.product for path in paths))

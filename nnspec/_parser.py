@@ -8,7 +8,7 @@ that names the offending token and its 1-based column:
 2. `parse` in ``"eval"`` mode, which only parses; then the tree's size and nesting
    depth are bounded (a chain ``a + b - c`` or ``a * b / c`` counts as one level);
 3. a whitelist walk that builds SymPy objects directly: numbers, names, ``+ - * / **``, unary
-   ``-`` and ``+``, and calls of the functions in `FUNCTIONS`. Anything else is refused.
+   ``-`` and ``+``, and calls of the functions in ``nnspec.expressions.FUNCTIONS``. Anything else is refused.
 
 Numbers are exact (``0.1`` is 1/10) and every constant stays within 10**100; a constant
 exponent must be rational with magnitude at most 100, while ``x**y`` is allowed: see
@@ -26,10 +26,10 @@ import warnings
 import sympy as sp
 
 from ._time_limit import DEFAULT_TIMEOUT, quote, run_with_time_limit
-from ._whitelist import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, TreeBuilder, refusal
+from ._whitelist import MAX_DEPTH, MAX_LENGTH, TreeBuilder, refusal
 from .errors import ExpressionError
 
-__all__ = ["FUNCTIONS", "check", "parse", "parse_now"]
+__all__ = ["check", "parse", "parse_now"]
 
 _ALLOWED_CHARACTERS = frozenset(string.ascii_letters + string.digits + " _+-*/().,")
 _CHARACTER_HINTS = {

@@ -1,40 +1,53 @@
 """Run a SymPy computation with a time limit, so a derivation never hangs (internal).
 
-SymPy is pure Python, so a computation can be interrupted between bytecodes:
+SymPy is pure Python, so a computation can be interrupted between bytecodes. Three mechanisms,
+the first that applies:
 
-* in the main thread on Unix, a one-shot ``ITIMER_REAL`` timer raises inside the computation
-  when the limit passes; the previous ``SIGALRM`` handler and any running timer are restored
-  afterwards (a timer that would have fired meanwhile fires right after);
-* anywhere else (another thread, or a platform without ``setitimer``) the computation runs in
-  a fresh ``python -m nnspec._time_limit`` process that applies the same limit in *its* main
-  thread (where it can), and is killed if it has not answered within the limit plus a
-  start-up allowance.
+1. in the main thread where ``signal.setitimer`` exists (Linux, macOS), a one-shot
+   ``ITIMER_REAL`` timer raises inside the computation when the limit passes; the previous
+   ``SIGALRM`` handler and any running timer are restored afterwards (a timer that would have
+   fired meanwhile fires right after);
+2. elsewhere on CPython (another thread, or Windows), a watchdog thread raises the same
+   exception inside the computing thread (``PyThreadState_SetAsyncExc``); no process is
+   started, so a cheap derivative costs what it costs in the main thread;
+3. where neither exists (Pyodide in a browser, ``sys.platform == "emscripten"``, has no
+   threads) the limit is **not enforced in-process**: the computation runs to its end, and the
+   caller (the browser worker of the playground) enforces a limit by terminating itself.
 
-Data passes to and from the worker with `pickle`; only this module's own process ever
-produces it, and the user's text was already parsed (never evaluated) before it gets here.
+Either way a computation stopped by its limit raises `ExpressionTimeout`; nothing else (no
+private exception, no ``BaseException``) ever leaves `run_with_time_limit`. Limits nest: an
+inner limit never outlasts the one around it (`time_left`). Like any interruption between
+bytecodes, a long call into C (a huge integer product) delays the stop until it returns.
 """
 
 from __future__ import annotations
 
-import os
-import pickle
+import math
+import numbers
 import signal
-import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
-from ._validation import positive_float
-from .errors import ExpressionError
+from .errors import ArgumentError, ExpressionError
 
-__all__ = ["DEFAULT_TIMEOUT", "ExpressionTimeout", "quote", "run_with_time_limit"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "MAX_TIMEOUT",
+    "ExpressionTimeout",
+    "check_timeout",
+    "enforced",
+    "quote",
+    "run_with_time_limit",
+    "time_left",
+]
 
 #: Seconds a parse or derivation may take by default.
 DEFAULT_TIMEOUT = 5.0
+#: The largest finite limit accepted (one day); ``None`` means no limit at all.
+MAX_TIMEOUT = 86_400.0
 
-#: Seconds a worker process may take to start (import SymPy) on top of the time limit.
-STARTUP_ALLOWANCE = 60.0
+_deadlines = threading.local()  # a stack of monotonic deadlines per thread
 
 
 def quote(text: str) -> str:
@@ -47,7 +60,47 @@ class ExpressionTimeout(ExpressionError):
 
 
 class _Expired(BaseException):
-    """Raised by the timer; a BaseException so that no ``except Exception`` inside SymPy swallows it."""
+    """Raised into the computation; a BaseException so that no ``except Exception`` inside
+    SymPy swallows it. Each call raises its own subclass, so nested limits stay apart."""
+
+
+def check_timeout(seconds, name: str = "timeout") -> float | None:
+    """Return ``seconds`` as a float in (0, `MAX_TIMEOUT`], or None (no limit); else raise."""
+    if seconds is None:
+        return None
+    if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real):
+        raise ArgumentError(f"{name} must be a number of seconds > 0 or None, got {seconds!r}")
+    value = float(seconds)
+    if not math.isfinite(value) or value <= 0:
+        raise ArgumentError(f"{name} must be a finite number of seconds > 0 (or None), got {value:g}")
+    if value > MAX_TIMEOUT:
+        raise ArgumentError(
+            f"{name} must be at most {MAX_TIMEOUT:g} s (one day), got {value:g}; None (none on the command line) means no limit"
+        )
+    return value
+
+
+def time_left() -> float | None:
+    """Seconds until the innermost running limit of this thread passes (None: no limit)."""
+    stack = getattr(_deadlines, "stack", [])
+    finite = [deadline for deadline in stack if deadline is not None]
+    return None if not finite else max(min(finite) - time.monotonic(), 0.0)
+
+
+def _async_exceptions():
+    if sys.implementation.name != "cpython":
+        return None
+    try:
+        import ctypes
+    except ImportError:
+        return None
+    return getattr(getattr(ctypes, "pythonapi", None), "PyThreadState_SetAsyncExc", None)
+
+
+def enforced() -> bool:
+    """True when a finite limit is enforced in this thread on this platform."""
+    in_main = threading.current_thread() is threading.main_thread()
+    return (in_main and hasattr(signal, "setitimer")) or _async_exceptions() is not None
 
 
 def _timeout_error(what: str, seconds: float) -> ExpressionTimeout:
@@ -57,46 +110,56 @@ def _timeout_error(what: str, seconds: float) -> ExpressionTimeout:
     )
 
 
-def run_with_time_limit(function, args: tuple, seconds: float, what: str):
+def run_with_time_limit(function, args: tuple, seconds, what: str):
     """Return ``function(*args)``, or raise `ExpressionTimeout` after ``seconds``.
 
     Parameters
     ----------
     function : callable
-        A module-level function (it may have to be pickled for a worker process).
     args : tuple
-        Its arguments (picklable).
-    seconds : float
-        The time limit, > 0.
+        Its arguments.
+    seconds : float or None
+        The time limit, in (0, `MAX_TIMEOUT`]; None for no limit. Inside another limit, the
+        one that passes first applies.
     what : str
         What is being computed, for the error message (e.g. ``"the derivative of 'sin(x)'"``).
     """
-    seconds = positive_float(seconds, "timeout")
-    if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
-        return _run_with_timer(function, args, seconds, what)
-    return _run_in_worker(function, args, seconds, what)
+    seconds = check_timeout(seconds)
+    outer = time_left()
+    if seconds is None and outer is None:
+        return _push(function, args, None)
+    limit = seconds if outer is None else outer if seconds is None else min(seconds, outer)
+    if limit <= 0:
+        raise _timeout_error(what, seconds if seconds is not None else 0.0)
+    expired = type("_Expired", (_Expired,), {})
+    try:
+        if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+            return _run_with_timer(function, args, limit, expired)
+        if _async_exceptions() is not None:
+            return _run_with_watchdog(function, args, limit, expired)
+        return _push(function, args, time.monotonic() + limit)  # not enforceable here: see above
+    except expired:
+        raise _timeout_error(what, limit if seconds is None else min(seconds, limit)) from None
 
 
-def _run_with_timer(function, args, seconds, what):
+def _push(function, args, deadline):
+    stack = _deadlines.__dict__.setdefault("stack", [])
+    stack.append(deadline)
+    try:
+        return function(*args)
+    finally:
+        stack.pop()
+
+
+def _run_with_timer(function, args, seconds, expired):
     fired = []
 
     def on_alarm(signum, frame):
         if not fired:  # the timer is one-shot; raise at most once
             fired.append(True)
-            raise _Expired
+            raise expired
 
-    previous_handler = signal.signal(signal.SIGALRM, on_alarm)
-    previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
-    started = time.monotonic()
-    try:
-        try:
-            return function(*args)
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-    except _Expired:
-        # also reached when the alarm lands between the return and the line above
-        raise _timeout_error(what, seconds) from None
-    finally:
+    def restore():
         signal.setitimer(signal.ITIMER_REAL, 0)
         # None means a handler installed outside Python, which cannot be reinstalled from here
         signal.signal(signal.SIGALRM, signal.SIG_DFL if previous_handler is None else previous_handler)
@@ -104,57 +167,45 @@ def _run_with_timer(function, args, seconds, what):
             remaining = previous_delay - (time.monotonic() - started)
             signal.setitimer(signal.ITIMER_REAL, max(remaining, 1e-6), previous_interval)
 
-
-def _run_in_worker(function, args, seconds, what):
-    environment = dict(os.environ)
-    package_parent = str(Path(__file__).resolve().parent.parent)
-    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, environment.get("PYTHONPATH")]))
-    payload = pickle.dumps((function, args, seconds, what))
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "nnspec._time_limit"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=environment,
-    )
+    started = time.monotonic()
+    previous_delay, previous_interval = signal.getitimer(signal.ITIMER_REAL)
+    previous_handler = signal.signal(signal.SIGALRM, on_alarm)
     try:
-        output, _ = worker.communicate(payload, timeout=seconds + STARTUP_ALLOWANCE)
-    except subprocess.TimeoutExpired:
-        raise _timeout_error(what, seconds) from None
+        signal.setitimer(signal.ITIMER_REAL, seconds)  # may fire before it even returns
+        return _push(function, args, started + seconds)
     finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait()
+        try:
+            restore()
+        except expired:  # the alarm interrupted the restoring; it fires once, so this completes
+            restore()
+            raise
+        if fired:  # it fired, and something inside the function swallowed the exception
+            raise expired
+
+
+def _run_with_watchdog(function, args, seconds, expired):
+    import ctypes
+
+    raise_in = _async_exceptions()
+    target = ctypes.c_ulong(threading.get_ident())
+    lock, state = threading.Lock(), {"done": False, "fired": False}
+
+    def fire():
+        with lock:
+            if not state["done"]:
+                state["fired"] = True
+                raise_in(target, ctypes.py_object(expired))
+
+    watchdog = threading.Timer(seconds, fire)
+    watchdog.daemon = True
     try:
-        status, value = pickle.loads(output)  # written by our own worker process
-    except Exception as error:
-        raise ExpressionError(f"{what} failed: the worker process ended without an answer") from error
-    if status == "error":
-        raise value
-    return value
-
-
-def _serve() -> None:
-    """Worker side: read (function, args, seconds, what), answer ("ok", result) or ("error", exception)."""
-    function, args, seconds, what = pickle.loads(sys.stdin.buffer.read())  # written by our parent
-    try:
-        if hasattr(signal, "setitimer"):
-            answer = ("ok", _run_with_timer(function, args, seconds, what))
-        else:  # no timer here (Windows): the parent kills this process when the limit passes
-            answer = ("ok", function(*args))
-    except Exception as error:
-        answer = ("error", error)
-    try:
-        message = pickle.dumps(answer)
-    except Exception as error:  # an exception that cannot be pickled: keep its text
-        message = pickle.dumps(("error", ExpressionError(f"{what} failed: {answer[1]!r} ({error})")))
-    sys.stdout.buffer.write(message)
-    sys.stdout.buffer.flush()
-
-
-if __name__ == "__main__":
-    # Run the copy imported under its real name, so that the exceptions it pickles are
-    # nnspec._time_limit.ExpressionTimeout and not __main__.ExpressionTimeout.
-    from nnspec._time_limit import _serve as serve
-
-    serve()
+        watchdog.start()
+        return _push(function, args, time.monotonic() + seconds)
+    finally:
+        with lock:
+            state["done"] = True
+            if state["fired"]:
+                raise_in(target, None)  # withdraw it if it has not been delivered yet
+        watchdog.cancel()
+        if state["fired"]:
+            raise expired

@@ -25,12 +25,14 @@ from ._sympy_activations import NETWORK_FUNCTIONS
 from .errors import ExpressionError
 
 __all__ = [
+    "CONSTANTS",
     "FUNCTIONS",
     "MAX_DEPTH",
     "MAX_EXPONENT",
     "MAX_LENGTH",
     "MAX_NODES",
     "NAME_PATTERN",
+    "RESERVED",
     "TreeBuilder",
     "refusal",
 ]
@@ -59,6 +61,20 @@ FUNCTIONS = {
     "max": (sp.Max, 2, None),
     "min": (sp.Min, 2, None),
     **{name: (function, 1, 1) for name, function in NETWORK_FUNCTIONS.items()},
+}
+
+#: Names that mean SymPy's constants (``e`` stays an ordinary name: it prints as ``e``).
+CONSTANTS = {"pi": sp.pi, "E": sp.E}
+#: Names SymPy prints for its other constants: as variables they would read as those constants.
+RESERVED = {
+    "I": "the imaginary unit (names are real and complex values are refused)",
+    "oo": "infinity",
+    "zoo": "complex infinity",
+    "nan": "not-a-number",
+    "EulerGamma": "the Euler-Mascheroni constant",
+    "GoldenRatio": "the golden ratio",
+    "Catalan": "Catalan's constant",
+    "TribonacciConstant": "the Tribonacci constant",
 }
 
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
@@ -145,6 +161,12 @@ class TreeBuilder:
             magnitude = sp.Abs(value.evalf(15))
             if not magnitude.is_Number or magnitude > MAX_CONSTANT:
                 self.fail("a constant computed here exceeds 10**100", node.col_offset, self.segment(node))
+        if value.has(sp.I) or (value.is_number and value.is_extended_real is False):
+            self.fail(
+                f"the expression is not real here ({value}): names are real, and complex values are refused",
+                node.col_offset,
+                self.segment(node),
+            )
         if any(part in _UNDEFINED for part in (value, *value.args)):
             self.fail(
                 "the expression is undefined here (division by zero or similar)",
@@ -163,6 +185,14 @@ class TreeBuilder:
         if isinstance(node, ast.Name):
             if node.id in FUNCTIONS:
                 self.fail(f"{node.id} is a function: call it as {node.id}(...)", node.col_offset, node.id)
+            if node.id in CONSTANTS:
+                return CONSTANTS[node.id]
+            if node.id in RESERVED:
+                self.fail(
+                    f"{node.id} is SymPy's name for {RESERVED[node.id]}; it cannot be a variable",
+                    node.col_offset,
+                    node.id,
+                )
             return sp.Symbol(self.name(node.id, node), real=True)
         if isinstance(node, ast.Constant):
             return self.number(node)

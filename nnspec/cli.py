@@ -1,15 +1,17 @@
 """The ``nnspec`` command line: ``derive``, ``chain`` and ``check``.
 
-* ``nnspec derive "tanh(w*x + b)" --wrt w,b [--latex]`` prints one simplified partial
-  derivative per name (`derive`);
-* ``nnspec chain "sin(x**2)" --wrt x [--latex]`` prints the chain-rule steps
-  (`chain_rule`);
+* ``nnspec derive "tanh(w*x + b)" --wrt w,b [--at w=1,x=2,b=0] [--simplify auto|full|none]
+  [--latex]`` prints one partial derivative per name, and with ``--at`` the expression's and
+  each derivative's value at that point (`derivation`);
+* ``nnspec chain "sin(x**2)" --wrt x [--at x=2] [--latex]`` prints the chain-rule steps
+  (`chain_rule`), with each step's value at the point;
 * ``nnspec check [--sizes 2,4,4,1] [--activation tanh] [--loss mse] ...`` builds a seeded MLP
   and batch and prints, per parameter, the worst relative error between backpropagation and
   three references: SymPy layer-wise, SymPy whole expression, central differences.
 
 Exit status: 0 on success, 1 when ``check`` finds a mismatch, 2 on any error, which is one
-line on stderr (``nnspec: error: ...``).
+line on stderr (``nnspec: error: ...``), time-outs included. ``nnspec --version`` prints the
+installed version.
 """
 
 from __future__ import annotations
@@ -17,11 +19,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-import sympy as sp
-
-from ._check_command import run_check
 from .errors import ArgumentError
-from .expressions import DEFAULT_TIMEOUT, chain_rule, derive, parse
 
 __all__ = ["build_parser", "main"]
 
@@ -30,11 +28,19 @@ _DERIVE_EXAMPLES = """examples:
   nnspec derive "tanh(w*x + b)" --wrt w
   nnspec derive "sigmoid(w*x + b)" --wrt w,b --latex
   nnspec derive "0.5*(y - relu(w*x))**2" --wrt w
+  nnspec derive "a**2*b + relu(a - b)" --wrt a,b --at a=-4,b=2
+  nnspec derive "tanh(tanh(tanh(x)))" --wrt x --simplify none
+
+--simplify auto (default) returns sympy.simplify's result when it finishes within about 1 s,
+else a cheap normal form; full always runs sympy.simplify (within --timeout); none gives the
+raw derivative. With --at, every variable needs a value: values are computed exactly, then
+printed as the nearest float64.
 """
 _CHAIN_EXAMPLES = """examples:
   nnspec chain "sin(x**2)" --wrt x
   nnspec chain "sigmoid(tanh(3*x))" --wrt x --latex
   nnspec chain "x*sin(x)" --wrt x          (two paths: the product rule)
+  nnspec chain "sin(x**2)" --wrt x --at x=2
 """
 _CHECK_EXAMPLES = """examples:
   nnspec check
@@ -90,24 +96,72 @@ def _positive_int(text: str) -> int:
 
 
 def _run_derive(args) -> int:
-    results = derive(args.expression, args.wrt, timeout=args.timeout)
-    expression = parse(args.expression, timeout=args.timeout)
-    d = r"\partial" if len(expression.free_symbols) > 1 else "d"
-    for name, derivative in results.items():
-        if args.latex:
-            function = sp.latex(expression)
-            print(rf"\frac{{{d}}}{{{d} {name}}}\left[{function}\right] = {sp.latex(derivative)}")
-        else:
-            print(f"d/d{name} = {derivative}")
+    import sympy as sp
+
+    from .expressions import derivation
+
+    result = derivation(args.expression, args.wrt, at=args.at, simplify=args.simplify, timeout=args.timeout)
+    if not args.latex:
+        print(result)
+    else:
+        expression = result.expression
+        d = r"\partial" if len(expression.free_symbols) > 1 else "d"
+        where = ""
+        if result.point is not None:
+            where = r",\ ".join(f"{sp.latex(sp.Symbol(n))} = {sp.latex(v)}" for n, v in result.point.items())
+            print(rf"\left.{sp.latex(expression)}\right|_{{{where}}} = {result.value!r}")
+        for name, derivative in result.partials.items():
+            line = rf"\frac{{{d}}}{{{d} {name}}}\left[{sp.latex(expression)}\right] = {sp.latex(derivative)}"
+            if result.point is not None:
+                line += rf" \Big|_{{{where}}} = {result.partial_values[name]!r}"
+            print(line)
+    below = [
+        name for name, level in result.simplify_level.items() if args.simplify == "auto" and level != "full"
+    ]
+    if below:
+        print(
+            f"nnspec: note: {', '.join(f'd/d{n}' for n in below)} not fully simplified (sympy.simplify did "
+            "not finish within its budget); --simplify full --timeout SECONDS gives it longer",
+            file=sys.stderr,
+        )
     return 0
 
 
 def _run_chain(args) -> int:
+    from .expressions import chain_rule
+
     if len(args.wrt) != 1:
         raise ArgumentError(f"chain takes one variable, got {len(args.wrt)}: {', '.join(args.wrt)}")
-    steps = chain_rule(args.expression, args.wrt[0], timeout=args.timeout)
+    steps = chain_rule(args.expression, args.wrt[0], at=args.at, simplify=args.simplify, timeout=args.timeout)
     print(steps.latex() if args.latex else steps)
     return 0
+
+
+def _run_check(args) -> int:
+    from ._check_command import run_check
+
+    return run_check(args)
+
+
+def _timeout(text: str):
+    if text.strip().lower() == "none":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds or none, got {text!r}") from None
+    from ._time_limit import check_timeout
+
+    try:
+        return check_timeout(value, "--timeout")
+    except ArgumentError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _version() -> str:
+    import nnspec
+
+    return nnspec.__version__
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -119,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_MAIN_EXAMPLES,
         formatter_class=formatter,
     )
+    parser.add_argument("--version", action="version", version=f"nnspec {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="{derive,chain,check}")
     for name, run, examples, summary in [
         ("derive", _run_derive, _DERIVE_EXAMPLES, "simplified partial derivatives of an expression"),
@@ -140,7 +195,19 @@ def build_parser() -> argparse.ArgumentParser:
         )
         command.add_argument("--latex", action="store_true", help="print LaTeX instead of plain text")
         command.add_argument(
-            "--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds allowed (default 5)"
+            "--at", default=None, help="a point, e.g. a=-4,b=2: print the values there (every variable)"
+        )
+        command.add_argument(
+            "--simplify",
+            default="auto",
+            choices=["auto", "full", "none"],
+            help="auto (default): sympy.simplify within about 1 s, else a normal form; full; none",
+        )
+        command.add_argument(
+            "--timeout",
+            type=_timeout,
+            default=5.0,
+            help="seconds allowed, at most 86400, or none (default 5)",
         )
         command.set_defaults(run=run)
     summary = "compare backprop with SymPy and finite differences on a seeded MLP"
@@ -154,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--from-logits", action="store_true", help="read the output as logits (bce, cce)")
     check.add_argument("--seed", type=int, default=0, help="seed of the weights and the batch (default 0)")
     check.add_argument("--batch", type=_positive_int, default=4, help="rows in the random batch (default 4)")
-    check.set_defaults(run=run_check)
+    check.set_defaults(run=_run_check)
     return parser
 
 
@@ -175,6 +242,9 @@ def main(argv=None) -> int:
         return stop.code if isinstance(stop.code, int) else 2
     try:
         return args.run(args)
-    except ArgumentError as error:
+    except ArgumentError as error:  # includes ExpressionError and its time-outs
         print(f"nnspec: error: {_one_line(error)}", file=sys.stderr)
+        return 2
+    except (RecursionError, MemoryError) as error:
+        print(f"nnspec: error: the computation ran out of {type(error).__name__}", file=sys.stderr)
         return 2

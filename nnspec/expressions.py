@@ -3,22 +3,31 @@ r"""Explore derivatives safely: parse text into SymPy, differentiate it, show th
 * `parse` turns text such as ``"tanh(w*x + b)"`` into a SymPy expression through an
   ``ast`` whitelist that builds SymPy objects directly; nothing is evaluated, so text is never
   code. The refusals and limits are listed in `_parser` and `_whitelist`.
-* `derive` gives the simplified partial derivatives with respect to one or more names.
+* `derivation` differentiates (exact and cheap), then simplifies within a budget
+  (``simplify="auto" | "full" | "none"``) and, given a point ``at``, evaluates the
+  expression and each partial derivative there; `derive` returns just the partials.
 * `chain_rule` shows how a derivative of a composition splits into outer and inner
   derivatives, one *path* per argument that depends on the variable:
   $\frac{df}{dx} = \sum_i \frac{\partial f}{\partial u_i}\big|_{u=g(x)}\,\frac{dg_i}{dx}$.
+* `parse_point` reads a point such as ``"a=-4, b=2"`` with the same safe parser.
 
-Each derivation runs under a time limit (``timeout``, default 5 s); past it,
-`ExpressionTimeout` (an `ExpressionError`) is raised instead of
-hanging. ``sigmoid``, ``relu``, ``softplus``, ``gelu``, ``elu`` and ``leaky_relu`` stay named
+Each call runs under a time limit (``timeout``, default 5 s; ``None`` for none); past it,
+`ExpressionTimeout` (an `ExpressionError`) is raised instead of hanging (see `_time_limit`
+for the mechanisms, and the one platform, Pyodide, where the limit is left to the caller).
+``sigmoid``, ``relu``, ``softplus``, ``gelu``, ``elu`` and ``leaky_relu`` stay named
 functions in the results (``sigmoid(x)*(1 - sigmoid(x))``); `expand_activations`
-replaces them by nnspec's definitions.
+replaces them by nnspec's definitions. ``pi`` and ``E`` are SymPy's constants.
 
 Examples
 --------
 >>> import nnspec as ns
->>> ns.derive("tanh(w*x + b)", ["w", "b"])
-{'w': -x*tanh(b + w*x)**2 + x, 'b': 1 - tanh(b + w*x)**2}
+>>> import sympy as sp
+>>> a, b = sp.symbols("a b", real=True)  # the parser makes every name real
+>>> result = ns.derivation("a**2*b", ["a", "b"], at="a=-4, b=2")
+>>> result.partials == {"a": 2 * a * b, "b": a**2}
+True
+>>> result.value, result.partial_values
+(32.0, {'a': -16.0, 'b': 16.0})
 >>> steps = ns.chain_rule("sin(x**2)", "x")
 >>> steps.outer, steps.inner, steps.outer_derivative, steps.inner_derivative
 (sin(u), x**2, cos(x**2), 2*x)
@@ -27,15 +36,17 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import sympy as sp
 
 from ._chain_rule import ChainStep, Path, explain, placeholder_stem
-from ._parser import FUNCTIONS, check, parse, parse_now
+from ._derivation import ChainRule, Derivation
+from ._parser import check, parse, parse_now
+from ._point import as_point, point_names, value_at
+from ._simplify import check_simplify, differentiate, simplify_all
 from ._sympy_activations import expand_activations
-from ._time_limit import DEFAULT_TIMEOUT, ExpressionTimeout, quote, run_with_time_limit
-from ._whitelist import NAME_PATTERN
+from ._time_limit import DEFAULT_TIMEOUT, ExpressionTimeout, check_timeout, quote, run_with_time_limit
+from ._whitelist import CONSTANTS, FUNCTIONS, NAME_PATTERN, RESERVED
 from .errors import ArgumentError
 
 __all__ = [
@@ -43,51 +54,16 @@ __all__ = [
     "FUNCTIONS",
     "ChainRule",
     "ChainStep",
+    "Derivation",
     "ExpressionTimeout",
     "Path",
     "chain_rule",
+    "derivation",
     "derive",
     "expand_activations",
     "parse",
+    "parse_point",
 ]
-
-
-@dataclass(frozen=True, eq=False, repr=False)
-class ChainRule(ChainStep):
-    """The chain-rule steps of d ``expression`` / d ``variable``, as returned by `chain_rule`.
-
-    A `ChainStep` (``outer``, ``paths``, ``derivative``, and for a
-    single path ``inner``, ``outer_derivative``, ``inner_derivative``, ``product``) whose inner
-    steps recurse through ``paths[i].steps``, plus the simplified result.
-
-    Attributes
-    ----------
-    simplified : sympy.Expr
-        ``sympy.simplify(derivative)``.
-    """
-
-    simplified: sp.Expr
-
-    def __str__(self) -> str:
-        lines = self.lines()
-        if self.simplified != self.derivative:
-            lines.append(f"simplified: d/d{self.variable} [{self.expression}] = {self.simplified}")
-        return "\n".join(lines)
-
-    def latex(self) -> str:
-        r"""The steps as a two-column LaTeX ``array`` (put it inside ``$$ ... $$``).
-
-        ``array`` rather than ``aligned``, so that every renderer typesets it: LaTeX, MathJax,
-        KaTeX and the LaTeX-to-MathML converter of this project's site.
-
-        The first rows derive the whole expression (ending with the simplified result); the
-        rows after them derive each inner expression in turn.
-        """
-        d = r"\partial" if len(self.expression.free_symbols) > 1 else "d"
-        rows = self.latex_rows(d)
-        if self.simplified != self.derivative:
-            rows.insert(1 if self.elementary else 3, rf"&= {sp.latex(self.simplified)}")
-        return "\\begin{array}{rl}\n" + " \\\\\n".join(rows) + "\n\\end{array}"
 
 
 def _names(wrt) -> list[str]:
@@ -95,7 +71,7 @@ def _names(wrt) -> list[str]:
     if not isinstance(names, Sequence) or not names or not all(isinstance(n, str) for n in names):
         raise ArgumentError(f"wrt must be a name or a non-empty list of names, got {wrt!r}")
     for name in names:
-        if not NAME_PATTERN.fullmatch(name) or name in FUNCTIONS:
+        if not NAME_PATTERN.fullmatch(name) or name in FUNCTIONS or name in CONSTANTS or name in RESERVED:
             raise ArgumentError(f"wrt: {name!r} is not a variable name")
     return list(dict.fromkeys(names))
 
@@ -109,51 +85,140 @@ def _variables(expression: sp.Expr, names: list[str], text: str) -> list[sp.Symb
     return [present[name] for name in names]
 
 
-def _derivatives(text: str, names: list[str]) -> dict[str, sp.Expr]:
+def _derivation(text: str, names: list[str], at, simplify: str) -> Derivation:
+    point = None if at is None else as_point(at)
     expression = parse_now(text)
-    return {s.name: sp.simplify(sp.diff(expression, s)) for s in _variables(expression, names, text)}
+    variables = _variables(expression, names, text)
+    substitution = None if point is None else point_names(point, expression, text)
+    raw = {s.name: differentiate(expression, s) for s in variables}
+    partials, levels = simplify_all(raw, simplify)
+    value = partial_values = None
+    if substitution is not None:
+        value = value_at(expression, substitution, quote(text))
+        partial_values = {n: value_at(raw[n], substitution, f"d/d{n} of {quote(text)}") for n in raw}
+    return Derivation(text, expression, partials, levels, point, value, partial_values)
 
 
-def derive(text: str, wrt, *, timeout: float = DEFAULT_TIMEOUT) -> dict[str, sp.Expr]:
-    """Simplified partial derivatives of the expression ``text``.
+def derivation(text: str, wrt, *, at=None, simplify: str = "auto", timeout=DEFAULT_TIMEOUT) -> Derivation:
+    """Partial derivatives of ``text``, simplified within a budget, and their values at a point.
 
     Parameters
     ----------
     text : str
         An expression accepted by `parse`.
-    wrt : str or list of str
+    wrt : str or sequence of str
         The variable(s); each must occur in ``text``.
-    timeout : float
-        Seconds allowed for parsing, differentiating and simplifying (default 5).
+    at : str or mapping, optional
+        A point, ``"a=-4, b=2"`` (see `parse_point`) or ``{"a": -4, "b": 2}``; it must give
+        a value to every variable of ``text`` and to nothing else.
+    simplify : {"auto", "full", "none"}
+        ``"none"``: the raw derivative. ``"full"``: ``sympy.simplify`` of it (may time out).
+        ``"auto"`` (default): a cheap normal form, then ``sympy.simplify`` if it finishes
+        within a budget of about 1 s (never more than half the time left), else the normal
+        form; the level each result got is in ``simplify_level``.
+    timeout : float or None
+        Seconds allowed for everything (default 5; at most one day); None for no limit.
 
     Returns
     -------
-    dict
-        ``{name: sympy.simplify(d text / d name)}`` in the order of ``wrt``.
+    Derivation
+        ``.partials`` in the order of ``wrt``; with ``at``, ``.value`` and
+        ``.partial_values`` evaluated exactly (SymPy/mpmath), then rounded to float64.
 
     Raises
     ------
     ExpressionError
-        When ``text`` is refused by the parser.
+        When ``text`` or a value of ``at`` is refused by the parser, or a value is not real.
     ArgumentError
-        For a ``wrt`` that is not a name occurring in ``text``.
+        For a ``wrt`` that is not a name occurring in ``text``, a point that misses a variable
+        or names an unknown one, or a bad ``simplify`` or ``timeout``.
     ExpressionTimeout
         When the derivation takes longer than ``timeout``.
+
+    Examples
+    --------
+    >>> d = derivation("relu(x)**2 + x/2", "x", at="x=3")
+    >>> d.value, d.partial_values
+    (10.5, {'x': 6.5})
     """
-    check(text)  # fast refusals come before any timer or worker process
+    check(text)  # fast refusals come before any timer
+    names = _names(wrt)
+    simplify = check_simplify(simplify)
+    timeout = check_timeout(timeout)
     what = f"the derivative of {quote(text)}"
-    return run_with_time_limit(_derivatives, (text, _names(wrt)), timeout, what)
+    return run_with_time_limit(_derivation, (text, names, at, simplify), timeout, what)
 
 
-def _chain_rule(text: str, names: list[str]) -> ChainRule:
+def derive(text: str, wrt, *, simplify: str = "auto", timeout=DEFAULT_TIMEOUT) -> dict[str, sp.Expr]:
+    """Partial derivatives of the expression ``text``: ``derivation(...).partials``.
+
+    Parameters
+    ----------
+    text : str
+        An expression accepted by `parse`.
+    wrt : str or sequence of str
+        The variable(s); each must occur in ``text``.
+    simplify : {"auto", "full", "none"}
+        How far to simplify (see `derivation`).
+    timeout : float or None
+        Seconds allowed (default 5); None for no limit.
+
+    Returns
+    -------
+    dict
+        ``{name: d text / d name}`` in the order of ``wrt``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> result = derive("tanh(w*x + b)", ["w", "b"])
+    >>> list(result)
+    ['w', 'b']
+    >>> w, x, b = sp.symbols("w x b", real=True)
+    >>> sp.simplify(result["w"] - x * (1 - sp.tanh(w * x + b) ** 2))
+    0
+    """
+    return derivation(text, wrt, simplify=simplify, timeout=timeout).partials
+
+
+def parse_point(text, *, timeout=DEFAULT_TIMEOUT) -> dict[str, sp.Expr]:
+    """Read a point such as ``"a=-4, b=2"``: each value through the safe parser, exact.
+
+    Parameters
+    ----------
+    text : str
+        ``name=value`` pairs separated by commas; each value is an expression without
+        variables (``"pi/4"``, ``"1/3"``, ``"max(1, 2)"``) that is a finite real number.
+    timeout : float or None
+        Seconds allowed (default 5); None for no limit.
+
+    Returns
+    -------
+    dict of str to sympy.Expr
+
+    Examples
+    --------
+    >>> parse_point("a=-4, b=0.5, c=pi/4")
+    {'a': -4, 'b': 1/2, 'c': pi/4}
+    """
+    return run_with_time_limit(as_point, (text,), timeout, f"reading the point {quote(str(text))}")
+
+
+def _chain_rule(text: str, names: list[str], at, simplify: str) -> ChainRule:
+    point = None if at is None else as_point(at)
     expression = parse_now(text)
     (variable,) = _variables(expression, names, text)
+    if point is not None:
+        point_names(point, expression, text)
     root = explain(expression, variable, placeholder_stem(expression))
     fields = {name: getattr(root, name) for name in ChainStep.__dataclass_fields__}
-    return ChainRule(**fields, simplified=sp.simplify(root.derivative))
+    simplified, levels = simplify_all({variable.name: root.derivative}, simplify)
+    return ChainRule(
+        **fields, simplified=simplified[variable.name], simplify_level=levels[variable.name], point=point
+    )
 
 
-def chain_rule(text: str, wrt: str, *, timeout: float = DEFAULT_TIMEOUT) -> ChainRule:
+def chain_rule(text: str, wrt: str, *, at=None, simplify: str = "auto", timeout=DEFAULT_TIMEOUT) -> ChainRule:
     """The chain-rule steps of d ``text`` / d ``wrt``: outer, inner, their derivatives, products.
 
     Parameters
@@ -162,8 +227,12 @@ def chain_rule(text: str, wrt: str, *, timeout: float = DEFAULT_TIMEOUT) -> Chai
         An expression accepted by `parse`.
     wrt : str
         The variable; it must occur in ``text``.
-    timeout : float
-        Seconds allowed for the whole derivation (default 5).
+    at : str or mapping, optional
+        A point (as for `derivation`); ``str()`` then shows each step's value there.
+    simplify : {"auto", "full", "none"}
+        How far to simplify the final result (see `derivation`).
+    timeout : float or None
+        Seconds allowed for the whole derivation (default 5); None for no limit.
 
     Returns
     -------
@@ -182,5 +251,8 @@ def chain_rule(text: str, wrt: str, *, timeout: float = DEFAULT_TIMEOUT) -> Chai
     if not isinstance(wrt, str):
         raise ArgumentError(f"wrt must be one variable name, got {wrt!r}")
     check(text)
+    names = _names(wrt)
+    simplify = check_simplify(simplify)
+    timeout = check_timeout(timeout)
     what = f"the chain rule for {quote(text)}"
-    return run_with_time_limit(_chain_rule, (text, _names(wrt)), timeout, what)
+    return run_with_time_limit(_chain_rule, (text, names, at, simplify), timeout, what)

@@ -1,0 +1,117 @@
+"""The results of `derivation` and `chain_rule` (internal; public from ``nnspec.expressions``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ._chain_rule import ChainStep
+from ._point import value_at
+from .errors import ArgumentError
+
+__all__ = ["ChainRule", "Derivation"]
+
+
+@dataclass(frozen=True, eq=False)
+class Derivation:
+    """The partial derivatives of an expression, how far each was simplified, and values at a point.
+
+    Attributes
+    ----------
+    text : str
+        The expression as written.
+    expression : sympy.Expr
+        ``parse(text)``.
+    partials : dict of str to sympy.Expr
+        One derivative per requested name, in the order asked.
+    simplify_level : dict of str to str
+        The level each partial got: ``"full"`` (``sympy.simplify``), ``"normal"`` (a cheap
+        normal form, ``sympy.factor_terms``) or ``"none"`` (the raw derivative).
+    point : dict of str to sympy.Expr, or None
+        The point ``at``, as exact numbers.
+    value : float or None
+        The expression at the point: exact, then rounded to float64.
+    partial_values : dict of str to float, or None
+        Each partial derivative at the point, likewise.
+    """
+
+    text: str
+    expression: sp.Expr
+    partials: dict
+    simplify_level: dict
+    point: dict | None = None
+    value: float | None = None
+    partial_values: dict | None = None
+
+    def __str__(self) -> str:
+        lines = []
+        if self.point is not None:
+            lines.append("at " + ", ".join(f"{name} = {number}" for name, number in self.point.items()))
+            lines.append(f"f = {self.expression} = {self.value!r}")
+        for name, partial in self.partials.items():
+            value = "" if self.partial_values is None else f" = {self.partial_values[name]!r}"
+            lines.append(f"d/d{name} = {partial}{value}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class ChainRule(ChainStep):
+    """The chain-rule steps of d ``expression`` / d ``variable``, as returned by `chain_rule`.
+
+    A `ChainStep` (``outer``, ``paths``, ``derivative``, and for a
+    single path ``inner``, ``outer_derivative``, ``inner_derivative``, ``product``) whose inner
+    steps recurse through ``paths[i].steps``, plus the simplified result.
+
+    Attributes
+    ----------
+    simplified : sympy.Expr
+        ``derivative`` simplified at ``simplify_level``.
+    simplify_level : str
+        ``"full"``, ``"normal"`` or ``"none"``, as for `Derivation`.
+    point : dict of str to sympy.Expr, or None
+        The point ``at``; then `str` shows every step's value there, and `value_at`
+        evaluates any expression of the steps.
+    """
+
+    simplified: sp.Expr
+    simplify_level: str = "full"
+    point: dict | None = None
+
+    def value_at(self, expression: sp.Expr) -> float:
+        """``expression`` (one of the steps, in the expression's variables) at ``point``, as a float."""
+        if self.point is None:
+            raise ArgumentError("this ChainRule has no point: pass at= to chain_rule")
+        substitution = {s: self.point[s.name] for s in self.expression.free_symbols}
+        return value_at(expression, substitution, f"d/d{self.variable} [{self.expression}]")
+
+    def __str__(self) -> str:
+        lines = self.lines(at=None if self.point is None else self.value_at)
+        if self.simplified != self.derivative:
+            lines.append(f"simplified: d/d{self.variable} [{self.expression}] = {self.simplified}")
+        if self.point is not None:
+            where = ", ".join(f"{name} = {number}" for name, number in self.point.items())
+            lines.append(f"at {where}: d/d{self.variable} = {self.value_at(self.derivative)!r}")
+        return "\n".join(lines)
+
+    def latex(self) -> str:
+        r"""The steps as a two-column LaTeX ``array`` (put it inside ``$$ ... $$``).
+
+        ``array`` rather than ``aligned``, so that every renderer typesets it: LaTeX, MathJax,
+        KaTeX and the LaTeX-to-MathML converter of this project's site.
+
+        The first rows derive the whole expression (ending with the simplified result); the
+        rows after them derive each inner expression in turn; with a point, a last row gives
+        the derivative's value there.
+        """
+        d = r"\partial" if len(self.expression.free_symbols) > 1 else "d"
+        rows = self.latex_rows(d)
+        if self.simplified != self.derivative:
+            rows.insert(1 if self.elementary else 3, rf"&= {sp.latex(self.simplified)}")
+        if self.point is not None:
+            where = r",\ ".join(f"{sp.latex(sp.Symbol(n))} = {sp.latex(v)}" for n, v in self.point.items())
+            rows.append(
+                rf"\left.\frac{{{d}}}{{{d} {sp.latex(self.variable)}}}\right|_{{{where}}} &= "
+                f"{self.value_at(self.derivative)!r}"
+            )
+        return "\\begin{array}{rl}\n" + " \\\\\n".join(rows) + "\n\\end{array}"
