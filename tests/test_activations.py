@@ -315,3 +315,65 @@ def test_numeric_grad_matches_the_named_function_derivative(f):
     rule = symbolic_activations.expand_activations(sp.diff(named.with_parameters(**f.parameters)(x), x))
     reference = high_precision(rule, x, GRID)
     assert np.max(relative_error(f.grad(GRID), reference, floor=1e-30)) <= 1e-13
+
+
+# --- GELU and the error functions: exact to rounding in both tails ---------------------------
+
+TAILS = np.concatenate(
+    [np.linspace(-40, 40, 16001), [-1e-300, 1e-300, 0.0, -5e-324, 5e-324, -1e10, 1e10, 1e300, -1e300]]
+)
+
+
+def _mp(function, points, far=None):
+    """``function`` at each point with mpmath at 40 digits; beyond |z| = 100, where the normal
+    tail is below 1e-2000 (mpmath's erfc overflows at 1e300), ``far(z)``."""
+    with mpmath.workdps(40):
+        return np.array(
+            [float(far(p) if far and abs(p) > 100 else function(mpmath.mpf(float(p)))) for p in points]
+        )
+
+
+def test_gelu_value_is_exact_to_rounding_everywhere():
+    reference = _mp(lambda v: v * mpmath.ncdf(v), TAILS, far=lambda v: max(v, 0.0))
+    # float64 rounding is 1.1e-16; the old erfc(-z/sqrt 2) form was 1.2e-13 off at z = -30
+    assert np.max(relative_error(ns.gelu(TAILS), reference, floor=1e-300)) <= 2e-15
+    assert ns.gelu(-30.0) == pytest.approx(float(_mp(lambda v: v * mpmath.ncdf(v), [-30.0])[0]), rel=2e-16)
+
+
+def test_gelu_derivative_is_exact_to_rounding_of_its_two_terms():
+    # f' = Phi(z) + z phi(z) crosses 0 near z = -0.75, where any float64 evaluation of the sum
+    # cancels; the error is measured against the size of its terms, |Phi| + |z phi|.
+    reference = _mp(lambda v: mpmath.ncdf(v) + v * mpmath.npdf(v), TAILS, far=lambda v: float(v > 0))
+    scale = _mp(lambda v: mpmath.ncdf(v) + abs(v) * mpmath.npdf(v), TAILS, far=lambda v: float(v > 0))
+    error = np.abs(ns.gelu.grad(TAILS) - reference)
+    assert np.all(error <= 4e-15 * scale + 1e-300)
+    away = np.abs(TAILS + 0.75) > 0.1
+    assert np.max(relative_error(ns.gelu.grad(TAILS[away]), reference[away], floor=1e-300)) <= 4e-15
+
+
+def test_public_erf_and_erfc_are_exact_to_rounding():
+    points = np.concatenate(
+        [np.linspace(-6, 27, 3301), np.geomspace(1e-300, 1, 61), -np.geomspace(1e-300, 1, 61)]
+    )
+    erf, erfc = ns.activations.erf, ns.activations.erfc
+    assert np.max(relative_error(erf(points), _mp(mpmath.erf, points), floor=1e-300)) <= 4e-16
+    assert np.max(relative_error(erfc(points), _mp(mpmath.erfc, points), floor=1e-300)) <= 1e-15
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_error_functions_are_silent_keep_dtype_and_take_the_limits(dtype):
+    z = np.array([-np.inf, -1e30, -30.0, 0.0, 30.0, 1e30, np.inf, np.nan], dtype=dtype)
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")
+        erf, erfc = ns.activations.erf(z), ns.activations.erfc(z)
+    assert erf.dtype == erfc.dtype == dtype
+    assert erf[:7].tolist() == [-1, -1, -1, 0, 1, 1, 1] and np.isnan(erf[7])
+    assert erfc[:7].tolist() == [2, 2, 2, 1, 0, 0, 0] and np.isnan(erfc[7])  # erfc(30) < 1e-392
+
+
+def test_gelu_takes_its_limits_at_infinity():
+    z = np.array([-np.inf, np.inf, np.nan])
+    with np.errstate(all="raise"):
+        value, grad = ns.gelu(z), ns.gelu.grad(z)
+    assert value[:2].tolist() == [0, np.inf] and grad[:2].tolist() == [0, 1]
+    assert np.isnan(value[2]) and np.isnan(grad[2])
