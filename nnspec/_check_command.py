@@ -3,6 +3,19 @@
 Builds ``MLP(sizes, activation, output, seed=seed)`` and a seeded batch whose targets suit
 the loss (one-hot rows for cce, 0/1 labels for bce, normal values for mse), then prints the
 worst relative error per parameter for each reference (internal; see `cli`).
+
+Kinks: where an activation has a kink (``relu``, ``leaky_relu``: ``Activation.smooth`` is
+False) and a pre-activation $z$ lies within `KINK_MARGIN` of it, central differences
+straddle the kink and measure the average of the two one-sided slopes, which is not the
+derivative backprop computes (and with zero initial biases a whole row can sit exactly on
+it: $z = 0$ after a layer whose units are all off). Such a point is moved off the kink before
+anything is compared: the batch rows concerned are redrawn, and a unit that sits on the kink
+for every row (a constant $z = b = 0$) gets a seeded bias of magnitude 0.1 to 0.5. The
+output says how many rows and biases were moved. A wrong gradient still fails.
+
+Costs: central differences take two forward passes per parameter, and the whole-expression
+SymPy column builds one expression per batch row; the limits below come from measuring them
+(``bench/check_costs.py``). Larger requests are refused before anything runs.
 """
 
 from __future__ import annotations
@@ -10,16 +23,22 @@ from __future__ import annotations
 import numpy as np
 
 from . import gradcheck, symbolic
+from ._time_limit import run_with_time_limit
 from .errors import ArgumentError
 from .losses import loss as resolve_loss
 from .network import MLP
 
-__all__ = ["CHECK_PARAMETER_LIMIT", "EXPRESSION_PARAMETER_LIMIT", "run_check"]
+__all__ = ["CENTRAL_WORK_LIMIT", "EXPRESSION_WORK_LIMIT", "KINK_MARGIN", "run_check"]
 
-#: Above this many parameters ``check`` skips the whole-expression SymPy column (too slow).
-EXPRESSION_PARAMETER_LIMIT = 300
-#: ``check`` refuses larger networks: central differences need two forward passes per parameter.
-CHECK_PARAMETER_LIMIT = 10_000
+#: Above this parameters x batch, ``check`` skips the whole-expression SymPy column: at 148
+#: (2-4-4-1 tanh, batch 4) it took 9 s in a fresh process; kinked activations (Piecewise
+#: derivatives) cost more, 1.1 s at 52 (2-3-1 relu, batch 4) and over 30 s at 148.
+EXPRESSION_WORK_LIMIT = {"smooth": 160, "kinked": 60}
+#: ``check`` refuses parameters**2 x batch above this (central differences: two forward
+#: passes of the batch per parameter).
+CENTRAL_WORK_LIMIT = 4 * 10**8
+#: A pre-activation closer than this to a kink is moved off it (100 central-difference steps).
+KINK_MARGIN = 1e-3
 
 #: Column titles of the check table, by method.
 _TITLES = {
@@ -43,6 +62,43 @@ def _batch(args, loss, k: int):
     return X, Y
 
 
+def _near_kinks(model, X):
+    """Per kinked layer, a (batch, units) mask of pre-activations within `KINK_MARGIN` of 0."""
+    masks, A = {}, X
+    for index, layer in enumerate(model.layers):
+        Z = A @ layer.W + layer.b
+        if not layer.activation.smooth:
+            masks[index] = np.abs(Z) < KINK_MARGIN
+        A = layer.activation(Z)
+    return masks
+
+
+def _off_kinks(model, X, rng) -> tuple[int, int]:
+    """Move the batch and biases off the kinks (see the module doc); return (rows, biases) moved."""
+    rows_moved, biases_moved = set(), 0
+    for _ in range(100):
+        masks = _near_kinks(model, X)
+        rows = set()
+        for index, near in masks.items():
+            for unit in np.flatnonzero(near.all(axis=0)):
+                bias = model.layers[index].b
+                bias[unit] = rng.choice([-1.0, 1.0]) * rng.uniform(0.1, 0.5)
+                biases_moved += 1
+            rows.update(np.flatnonzero(near.any(axis=1)).tolist())
+        if not rows:
+            return len(rows_moved), biases_moved
+        chosen = sorted(rows)
+        X[chosen] = rng.standard_normal((len(chosen), X.shape[1]))
+        rows_moved.update(chosen)
+    raise ArgumentError("check could not move the batch off the activation's kinks; try another --seed")
+
+
+def _compare(model, X, Y, loss, args, methods) -> dict:
+    reports = symbolic.check_backprop(model, X, Y, loss, from_logits=args.from_logits, methods=methods)
+    reports["central"] = gradcheck.check_gradients(model, X, Y, loss, "central", from_logits=args.from_logits)
+    return reports
+
+
 def run_check(args) -> int:
     loss = resolve_loss(args.loss)
     output = args.output
@@ -50,25 +106,33 @@ def run_check(args) -> int:
         defaults = {"binary_crossentropy": "sigmoid", "categorical_crossentropy": "softmax"}
         output = "identity" if args.from_logits else defaults.get(loss.name, "identity")
     model = MLP(args.sizes, activation=args.activation, output=output, seed=args.seed)
-    if model.num_parameters > CHECK_PARAMETER_LIMIT:
+    work = model.num_parameters**2 * args.batch
+    if work > CENTRAL_WORK_LIMIT:
         raise ArgumentError(
-            f"--sizes {','.join(map(str, args.sizes))} gives {model.num_parameters} parameters; check takes at "
-            f"most {CHECK_PARAMETER_LIMIT} (central differences run two forward passes per parameter)"
+            f"--sizes {','.join(map(str, args.sizes))} --batch {args.batch} is too large to check: "
+            f"{model.num_parameters} parameters squared times the batch is {work:.3g}, above {CENTRAL_WORK_LIMIT:.3g} "
+            "(central differences run two forward passes of the batch per parameter)"
         )
     X, Y = _batch(args, loss, args.sizes[-1])
+    rows, biases = _off_kinks(model, X, np.random.default_rng([args.seed, 1]))
+    kind = "smooth" if all(layer.activation.smooth for layer in model.layers) else "kinked"
     methods = ("layerwise", "expression")
-    if model.num_parameters > EXPRESSION_PARAMETER_LIMIT:
+    if model.num_parameters * args.batch > EXPRESSION_WORK_LIMIT[kind]:
         methods = ("layerwise",)
-    reports = symbolic.check_backprop(model, X, Y, loss, from_logits=args.from_logits, methods=methods)
-    reports["central"] = gradcheck.check_gradients(model, X, Y, loss, "central", from_logits=args.from_logits)
+    reports = run_with_time_limit(_compare, (model, X, Y, loss, args, methods), args.timeout, "check")
     print(
         f"{model!r}, loss {loss.name}{', from logits' if args.from_logits else ''}, "
         f"batch {args.batch}, seed {args.seed}: {model.num_parameters} parameters"
     )
+    if rows or biases:
+        print(
+            f"kinks: moved {rows} batch row(s) and {biases} bias(es) so that no pre-activation lies within "
+            f"{KINK_MARGIN:g} of the kink of {model.layers[0].activation.name}"
+        )
     if "expression" not in reports:
         print(
-            f"SymPy expression column skipped: {model.num_parameters} parameters is more than "
-            f"{EXPRESSION_PARAMETER_LIMIT}, too many for one expression"
+            f"SymPy expression column skipped: {model.num_parameters} parameters x batch {args.batch} is more "
+            f"than {EXPRESSION_WORK_LIMIT[kind]} ({kind} activations), too large for one expression"
         )
     print("worst relative error between backprop and each reference, per parameter:")
     print(_table(reports))

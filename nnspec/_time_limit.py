@@ -151,6 +151,10 @@ def _push(function, args, deadline):
         stack.pop()
 
 
+def _run_pending_handlers() -> None:
+    """Do nothing, in Python: CPython runs the signal handlers that are due when a call starts."""
+
+
 def _run_with_timer(function, args, seconds, expired):
     fired = []
 
@@ -161,6 +165,10 @@ def _run_with_timer(function, args, seconds, expired):
 
     def restore():
         signal.setitimer(signal.ITIMER_REAL, 0)
+        # An alarm that went off just before may still wait for its Python handler; run it now,
+        # while it is still ours (once the previous handler is back, CPython would hand the alarm
+        # to it, or report "Signal 14 ignored due to race condition" for SIG_DFL).
+        _run_pending_handlers()
         # None means a handler installed outside Python, which cannot be reinstalled from here
         signal.signal(signal.SIGALRM, signal.SIG_DFL if previous_handler is None else previous_handler)
         if previous_delay > 0:

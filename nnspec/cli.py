@@ -49,6 +49,10 @@ _CHECK_EXAMPLES = """examples:
 
 The output activation defaults to sigmoid for bce, softmax for cce, and identity for mse
 or with --from-logits. Exit status 1 means some reference disagrees with backprop.
+With relu or leaky_relu, batch rows (or biases) whose pre-activations lie within 1e-3 of the
+kink are moved off it first, and the output says so: central differences cannot measure a
+derivative across a kink. Requests too large to finish in reasonable time are refused at
+once; --timeout (default 60 s) stops the rest.
 """
 _MAIN_EXAMPLES = """examples:
   nnspec derive "tanh(w*x + b)" --wrt w,b
@@ -221,6 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--from-logits", action="store_true", help="read the output as logits (bce, cce)")
     check.add_argument("--seed", type=int, default=0, help="seed of the weights and the batch (default 0)")
     check.add_argument("--batch", type=_positive_int, default=4, help="rows in the random batch (default 4)")
+    check.add_argument(
+        "--timeout", type=_timeout, default=60.0, help="seconds allowed, at most 86400, or none (default 60)"
+    )
     check.set_defaults(run=_run_check)
     return parser
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import math
 import os
 import subprocess
 import sys
@@ -108,7 +110,15 @@ def test_check_prints_the_table_and_exits_0():
         (["derive", "x"], ["--wrt"]),
         ([], ["required"]),
         (["check", "--sizes", "2,x"], ["--sizes"]),
-        (["derive", HEAVY, "--wrt", "x", "--timeout", "0.2"], ["timed out", "0.2 s"]),
+        (["derive", HEAVY, "--wrt", "x", "--simplify", "full", "--timeout", "0.2"], ["timed out", "0.2 s"]),
+        (["derive", "tanh(x)", "--wrt", "x", "--timeout", "1e-9"], ["timed out", "1e-09 s"]),
+        (["derive", "tanh(x)", "--wrt", "x", "--timeout", "1e10"], ["--timeout", "at most 86400 s"]),
+        (["derive", "x*y", "--wrt", "x", "--at", "x=1"], ["no value for y"]),
+        (["derive", "x*y", "--wrt", "x", "--at", "x=1,y=2,z=3"], ["z does not occur"]),
+        (["derive", "x", "--wrt", "x", "--at", "x=sqrt(-1)"], ["not real"]),
+        (["derive", "x", "--wrt", "x", "--simplify", "some"], ["--simplify", "invalid choice"]),
+        (["check", "--timeout", "0.001"], ["check timed out"]),
+        (["check", "--sizes", "4,8,8,1", "--batch", "100000"], ["too large to check", "--batch 100000"]),
     ],
 )
 def test_errors_are_one_line_with_exit_status_2(args, fragments):
@@ -128,7 +138,7 @@ def test_errors_are_one_line_with_exit_status_2(args, fragments):
         (["derive", "x\ny", "--wrt", "x"], ["control character"]),
         (["derive", "x", "--wrt", ""], ["--wrt"]),
         (["frobnicate"], ["invalid choice"]),
-        (["check", "--sizes", "100,101"], ["10201 parameters", "at most 10000"]),
+        (["check", "--sizes", "100,101"], ["too large to check", "10201 parameters"]),
     ],
 )
 def test_errors_in_process_are_one_line_with_exit_status_2(args, fragments, capsys):
@@ -168,7 +178,7 @@ def test_planted_backprop_bug_gives_exit_status_1(monkeypatch, capsys):
 def test_large_network_skips_the_expression_column(capsys):
     assert cli.main(["check", "--sizes", "10,20,10", "--activation", "relu"]) == 0
     output = capsys.readouterr().out
-    assert "SymPy expression column skipped: 430 parameters" in output
+    assert "SymPy expression column skipped: 430 parameters x batch 4 is more than 60" in output
     header = next(line for line in output.splitlines() if line.startswith("parameter"))
     assert (
         "SymPy expression" not in header and "SymPy layer-wise" in header and "central differences" in header
@@ -194,3 +204,44 @@ def test_check_chooses_valid_targets_and_output_for_each_loss(capsys, monkeypatc
     assert set(np.unique(labels)) <= {0.0, 1.0}
     assert logits_output == "identity" and from_logits is True
     capsys.readouterr()
+
+
+def test_version_is_the_installed_one():
+    result = run("--version")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == f"nnspec {importlib.metadata.version('nnspec')}\n"
+
+
+def test_derive_at_a_point_prints_exact_values_rounded_once(capsys):
+    assert cli.main(["derive", "a**2*b + relu(a - b)", "--wrt", "a,b", "--at", "a=-4,b=2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "at a = -4, b = 2"
+    assert lines[1].endswith(" = 32.0") and lines[2].endswith(" = -16.0") and lines[3].endswith(" = 16.0")
+    assert cli.main(["chain", "sin(x**2)", "--wrt", "x", "--at", "x=2"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"at x = 2: d/dx = {4 * math.cos(4)!r}"
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu"])
+def test_check_passes_a_correct_kinked_network_for_every_seed(activation, capsys):
+    # with zero biases whole rows sit on the kink (z = 0); seeds 0 and 5 did for relu
+    moved = 0
+    for seed in range(20):
+        status = cli.main(["check", "--sizes", "2,4,4,1", "--activation", activation, "--seed", str(seed)])
+        output = capsys.readouterr().out
+        assert status == 0, output
+        moved += "kinks: moved" in output
+    assert moved >= 1  # some seed needed its batch moved off the kink
+
+
+def test_a_planted_bug_still_fails_with_a_kinked_activation(monkeypatch, capsys):
+    correct = ns.network.Dense.backward
+
+    def scaled_backward(self, dA, *, input_gradient=True):
+        dX = correct(self, dA, input_gradient=input_gradient)
+        self.db = self.db * 1.01  # a 1 % error in every bias gradient
+        return dX
+
+    monkeypatch.setattr(ns.network.Dense, "backward", scaled_backward)
+    for seed in (0, 5):
+        assert cli.main(["check", "--sizes", "2,4,4,1", "--activation", "relu", "--seed", str(seed)]) == 1
+        assert "MISMATCH layers[2].b vs central differences" in capsys.readouterr().out

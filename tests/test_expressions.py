@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import builtins
+import importlib.metadata
+import importlib.util
+import random
 import signal
 import subprocess
+import sys
 import threading
+from pathlib import Path
 
+import mpmath
+import numpy as np
 import pytest
 import sympy as sp
 import sympy.parsing.sympy_parser
@@ -545,3 +552,176 @@ def test_without_setitimer_the_limit_still_holds(monkeypatch):
 def test_timeout_must_be_positive(timeout):
     with pytest.raises(ArgumentError, match="timeout"):
         ns.derive("x", "x", timeout=timeout)
+
+
+# --- simplify levels, the derive corpus, values at a point, constants, lazy import -------------
+
+_CORPUS_FILE = Path(__file__).resolve().parent.parent / "bench" / "derive_corpus.py"
+
+
+def _corpus():
+    spec = importlib.util.spec_from_file_location("derive_corpus", _CORPUS_FILE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.CORPUS
+
+
+CORPUS = _corpus()
+
+
+def _agree_numerically(a, b, symbols, seed: int) -> bool:
+    """a == b at 5 seeded random points, both evaluated exactly (30 digits)."""
+    rng = random.Random(seed)
+    a, b = expand_activations(a), expand_activations(b)
+    for _ in range(5):
+        point = {s: sp.Rational(rng.randint(-300, 300), 100) for s in symbols}
+        left, right = a.xreplace(point).evalf(30), b.xreplace(point).evalf(30)
+        if not (left.is_finite and right.is_finite):
+            continue  # a pole of both, e.g. x - y = 0 in a rational entry
+        if abs(left - right) > 1e-20 * max(1, abs(left)):
+            return False
+    return True
+
+
+@pytest.mark.parametrize(("family", "text", "wrt"), CORPUS, ids=lambda v: str(v)[:30])
+def test_every_corpus_expression_derives_within_one_second_and_auto_equals_raw(family, text, wrt):
+    # No clock in the test: the limit of 1 s itself is the assertion (ExpressionTimeout fails it).
+    result = ns.derivation(text, wrt, simplify="auto", timeout=1.0)
+    raw = ns.derive(text, wrt, simplify="none", timeout=None)
+    assert list(result.partials) == list(raw) == list(dict.fromkeys(wrt))
+    symbols = sorted(result.expression.free_symbols, key=str)
+    for name in wrt:
+        assert result.simplify_level[name] in ("full", "normal", "none")
+        assert _agree_numerically(result.partials[name], raw[name], symbols, seed=len(text))
+
+
+def test_raw_derivative_is_sympy_diff_with_the_tie_convention():
+    assert ns.derive("x**3*y", "x", simplify="none")["x"] == 3 * x**2 * y
+    assert ns.derive("max(x, 0)", "x", simplify="none")["x"] == sp.Heaviside(x, 0)
+    assert ns.derivation("x**3", "x", simplify="none").simplify_level == {"x": "none"}
+
+
+def test_full_level_is_sympy_simplify():
+    result = ns.derivation("sin(x)**2 + cos(x)**2 + x*y", ["x", "y"], simplify="full")
+    assert result.partials == {"x": y, "y": x} and result.simplify_level == {"x": "full", "y": "full"}
+
+
+def test_auto_falls_back_to_a_normal_form_instead_of_timing_out():
+    text = "tan(tan(tan(tan(tan(tan(tan(tan(tan(tan(x))))))))))"  # sympy.simplify runs for minutes
+    with pytest.raises(ExpressionTimeout):
+        ns.derive(text, "x", simplify="full", timeout=1.0)
+    result = ns.derivation(text, "x", timeout=2.0)
+    assert result.simplify_level == {"x": "normal"}
+    assert _agree_numerically(result.partials["x"], ns.derive(text, "x", simplify="none")["x"], [x], seed=1)
+
+
+@pytest.mark.parametrize("simplify", ["fast", None, "FULL", 1])
+def test_simplify_must_be_a_level(simplify):
+    with pytest.raises(ArgumentError, match="simplify must be one of"):
+        ns.derive("x", "x", simplify=simplify)
+
+
+def test_relu_convention_at_zero_holds_for_max_and_min():
+    # nnspec's relu'(0) = 0, and its .grad, are what max(x, 0) and min(x, 0) give at the tie
+    assert ns.activation("relu").grad(np.zeros(1))[0] == 0.0
+    for text in ("max(x, 0)", "relu(x)", "-min(-x, 0)"):
+        assert ns.derivation(text, "x", at="x=0").partial_values == {"x": 0.0}
+        assert ns.derivation(text, "x", at="x=1/10").partial_values == {"x": 1.0}
+
+
+def test_values_at_a_point_are_exact_then_rounded():
+    result = ns.derivation("tanh(w*x + b)", ["w", "b"], at="w=0.5, x=-3, b=pi/4")
+    with mpmath.workdps(50):
+        z = mpmath.mpf(0.5) * -3 + mpmath.pi / 4
+        local = 1 - mpmath.tanh(z) ** 2
+        assert result.value == float(mpmath.tanh(z))
+        assert result.partial_values == {"w": float(-3 * local), "b": float(local)}
+    assert result.point == {"w": sp.Rational(1, 2), "x": -3, "b": sp.pi / 4}
+    assert ns.derivation("a**2*b", ["a", "b"], at={"a": -4, "b": 2.5}).partial_values == {
+        "a": -20.0,
+        "b": 16.0,
+    }
+
+
+@pytest.mark.parametrize(
+    ("at", "error", "message"),
+    [
+        ("x=1", ArgumentError, "no value for y"),
+        ("x=1, y=2, z=3", ArgumentError, "z does not occur"),
+        ("x=1, x=2, y=0", ArgumentError, "given twice"),
+        ("x 1, y=2", ArgumentError, "name=value"),
+        ("x=y, y=1", ExpressionError, "must be a constant"),
+        ("x=sqrt(-1), y=1", ExpressionError, "not real"),
+        ("x=__import__('os'), y=1", ExpressionError, "not allowed"),
+        ("pi=1, y=1", ArgumentError, "not a variable name"),
+        ({"x": "1", "y": [2]}, ArgumentError, "must be a number"),
+        ("", ArgumentError, "name=value"),
+    ],
+)
+def test_bad_points_are_refused_in_one_line(at, error, message):
+    with pytest.raises(error, match=message) as caught:
+        ns.derivation("x*y", ["x"], at=at)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_point_where_a_value_is_undefined_is_refused():
+    with pytest.raises(ExpressionError, match="not a finite real number"):
+        ns.derivation("1/x", "x", at="x=0")
+    with pytest.raises(ExpressionError, match="not a finite real number"):
+        ns.derivation("log(x)", "x", at="x=-1")
+
+
+def test_parse_point_reads_exact_values_safely():
+    assert ns.parse_point("a=-4, b=0.1, c=max(1, 2)/3, d=pi") == {
+        "a": -4,
+        "b": sp.Rational(1, 10),
+        "c": sp.Rational(2, 3),
+        "d": sp.pi,
+    }
+
+
+def test_chain_rule_shows_each_step_at_the_point():
+    steps = ns.chain_rule("sin(x**2)", "x", at="x=2")
+    text = str(steps)
+    assert f"2*x*cos(x**2) = {float(4 * mpmath.cos(4))!r}" in text
+    assert "du/dx = 2*x = 4.0" in text and "cos(x**2) = " in text
+    assert steps.value_at(steps.inner) == 4.0
+    assert steps.latex().rstrip().endswith(f"{float(4 * mpmath.cos(4))!r}\n\\end{{array}}")
+    with pytest.raises(ArgumentError, match="no point"):
+        ns.chain_rule("sin(x)", "x").value_at(x)
+
+
+def test_pi_and_e_are_sympys_constants_and_round_trip():
+    assert ns.parse("pi") is sp.pi and ns.parse("E") is sp.E
+    assert ns.parse(str(ns.parse("exp(1)"))) == sp.E
+    assert ns.parse("e") == sp.Symbol("e", real=True)  # e stays a name: it prints as e, not E
+    with pytest.raises(ArgumentError, match="not a variable name"):
+        ns.derive("pi*x", "pi")
+
+
+def test_import_nnspec_loads_neither_numpy_nor_sympy_and_expressions_need_no_numpy():
+    code = (
+        "import sys; import nnspec; assert 'sympy' not in sys.modules and 'numpy' not in sys.modules; "
+        "import nnspec.expressions as e; assert 'numpy' not in sys.modules; "
+        "assert str(e.derive('x**2', 'x')['x']) == '2*x'; assert 'numpy' not in sys.modules; "
+        "import nnspec as ns; ns.MLP; assert 'numpy' in sys.modules"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def test_version_comes_from_the_installed_metadata():
+    assert ns.__version__ == importlib.metadata.version("nnspec")
+
+
+@needs_timer
+def test_many_tiny_limits_leave_no_alarm_behind():
+    # each run may stop anywhere, including while the limit is being lifted; an alarm left behind
+    # would reach the default handler (pytest reports it) or raise outside the call
+    for index in range(200):
+        try:
+            ns.derive("tanh(w*x + b)**2", "w", timeout=1e-6 * (index % 50 + 1))
+        except ExpressionTimeout:
+            pass
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.default_int_handler, None)
