@@ -88,7 +88,7 @@ def time_left() -> float | None:
 
 
 def _async_exceptions():
-    if sys.implementation.name != "cpython":
+    if sys.implementation.name != "cpython" or sys.platform == "emscripten":
         return None
     try:
         import ctypes
