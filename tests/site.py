@@ -168,6 +168,14 @@ class Visit:
         if init_script:
             self.context.add_init_script(init_script)
         self.page = self.context.new_page()
+        # Nothing may leave the test server: any other request is recorded, then refused.
+        origin = urlsplit(url)._replace(path="", query="", fragment="").geturl()
+        self.context.route(
+            lambda target: (
+                not target.startswith(origin + "/") and urlsplit(target).scheme in ("http", "https")
+            ),
+            lambda route: route.abort("blockedbyclient"),
+        )
         self.requests: list[str] = []
         self.failures: list[str] = []
         self.errors: list[str] = []
