@@ -48,7 +48,7 @@ test: lint build
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 NNSPEC_SITE_DIR=site $(BIN)/pytest -n 2 --dist loadgroup
 
 unit: install
-	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/pytest tests -n 2
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/pytest tests -n 2 --dist loadgroup
 
 bench: install
 	$(BIN)/python bench/run_all.py

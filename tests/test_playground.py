@@ -9,6 +9,7 @@ one process (``xdist_group``; ``make test`` passes ``--dist loadgroup``).
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -20,6 +21,7 @@ from tests import site
 
 pytestmark = pytest.mark.xdist_group("playground")
 
+PINS = site.DOCS / "hooks" / "playground-wheels.txt"
 BOOT_SECONDS = 180  # generous: Pyodide boots in ~15 s here, far longer on a loaded machine
 SHARED = {"expr": "sin(x**2)", "wrt": "x", "at": "x=0.5"}
 # Records every text the loading status shows, from before the page's own script runs.
@@ -127,6 +129,11 @@ def test_loading_starts_with_the_page_and_shows_each_stage(playground):
         for word in ("Pyodide", "SymPy", "nnspec", "Ready")
     ]
     assert None not in stages and stages == sorted(stages), statuses
+    # the ready line names what was loaded: the pinned wheels and the checkout's nnspec
+    pins = dict(re.findall(r"^([a-z]+)==(\S+)", PINS.read_text(encoding="utf-8"), re.MULTILINE))
+    ready = statuses[-1]
+    assert f"SymPy {pins['sympy']}," in ready and f"mpmath {pins['mpmath']}," in ready, ready
+    assert f"nnspec {importlib.metadata.version('nnspec')}," in ready, ready
 
 
 def test_a_shared_link_fills_the_fields_and_shows_its_derivative(playground):
@@ -243,7 +250,7 @@ def _luminance(css: str) -> float:
     return 0.2126 * red + 0.7152 * green + 0.0722 * blue
 
 
-def test_dark_mode_keeps_fields_and_answers_readable(playground):
+def test_dark_mode_keeps_fields_and_answers_readable(playground, screenshot_dir):
     page = playground.page
     toggle = page.locator("label[for^='__palette']:visible").first
     toggle.click()  # the reader's switch to the dark scheme
@@ -251,6 +258,7 @@ def test_dark_mode_keeps_fields_and_answers_readable(playground):
         page.wait_for_function(
             "() => document.body.getAttribute('data-md-color-scheme') === 'slate'", timeout=5000
         )
+        page.screenshot(path=str(screenshot_dir / "playground-dark.png"), full_page=True)
         colours = page.evaluate(
             """() => {
                 const style = (s) => getComputedStyle(document.querySelector(s));
@@ -274,3 +282,11 @@ def test_nothing_was_requested_from_any_other_host(playground, server):
     assert any(url.endswith("/nnspec/pyodide/pyodide.asm.wasm") for url in playground.requests)
     assert playground.failures == []
     assert playground.errors == []
+
+
+def test_the_download_is_about_the_20_mb_the_page_says(site_dir):
+    # the page: "about 20 MB fetched once when the page opens" (the runtime and the wheels)
+    page = (site.DOCS / "playground.md").read_text(encoding="utf-8")
+    assert "about 20 MB" in page
+    size = sum(path.stat().st_size for path in (site_dir / "pyodide").iterdir())
+    assert 15e6 <= size <= 25e6, f"{size / 1e6:.1f} MB"

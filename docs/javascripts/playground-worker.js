@@ -99,8 +99,13 @@ async function boot() {
     quiet,
   );
   await pyodide.runPythonAsync(GLUE);
-  const version = pyodide.runPython("import nnspec; nnspec.__version__");
-  postMessage({ type: "ready", version });
+  const versions = pyodide
+    .runPython(
+      `import sys, mpmath, nnspec
+f"nnspec {nnspec.__version__}, SymPy {sympy.__version__}, mpmath {mpmath.__version__}, Python {sys.version.split()[0]}"`,
+    )
+    .concat(` (Pyodide ${pyodide.version})`);
+  postMessage({ type: "ready", versions });
   return pyodide.globals.get("playground");
 }
 
@@ -115,6 +120,8 @@ onmessage = async (event) => {
   try {
     postMessage({ type: "result", id, result: JSON.parse(playground(expr, wrt, at, simplify, steps)) });
   } catch (error) {
-    postMessage({ type: "result", id, result: { error: `internal error: ${error.message}` } });
+    // Not a refusal of nnspec's (those come back as {error}): report the exception's last line.
+    const last = String(error.message).trim().split("\n").pop();
+    postMessage({ type: "result", id, result: { error: `internal error: ${last}` } });
   }
 };

@@ -60,7 +60,7 @@ function startWorker() {
       setStatus(`${message.label} (step ${message.stage} of ${STAGES - 1})`, message.stage - 1);
     } else if (message.type === "ready") {
       ready = true;
-      setStatus(`Ready: nnspec ${message.version} runs in this page, in your browser.`);
+      setStatus(`Ready: ${message.versions}, running in this page.`);
       if (queued) {
         const request = queued;
         queued = null;
