@@ -10,7 +10,9 @@ one process (``xdist_group``; ``make test`` passes ``--dist loadgroup``).
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import re
+import zipfile
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -290,3 +292,16 @@ def test_the_download_is_about_the_20_mb_the_page_says(site_dir):
     assert "about 20 MB" in page
     size = sum(path.stat().st_size for path in (site_dir / "pyodide").iterdir())
     assert 15e6 <= size <= 25e6, f"{size / 1e6:.1f} MB"
+
+
+def test_the_nnspec_wheel_holds_this_checkouts_code(site_dir):
+    manifest = json.loads((site_dir / "pyodide" / "playground.json").read_text(encoding="utf-8"))
+    (name,) = [wheel for wheel in manifest["wheels"] if wheel.startswith("nnspec-")]
+    with zipfile.ZipFile(site_dir / "pyodide" / name) as wheel:
+        shipped = {path: wheel.read(path) for path in wheel.namelist() if path.endswith(".py")}
+    checkout = {
+        path.relative_to(site.ROOT).as_posix(): path.read_bytes()
+        for path in (site.ROOT / "nnspec").rglob("*.py")
+        if "__pycache__" not in path.parts
+    }
+    assert shipped == checkout
