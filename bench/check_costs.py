@@ -98,7 +98,7 @@ def main() -> None:
         return "not run" if value is None else f"> {args.cap:g}" if value == float("inf") else f"{value:.2f}"
 
     lines = [
-        f"{'sizes':<12} {'batch':>6} {'params':>6} {'P*B':>8} {'P^2*B':>10} {'expression':>10} {'layer-wise':>10} {'central':>8}"
+        f"{'sizes':<12} {'act':<5} {'batch':>6} {'params':>6} {'P*B':>8} {'P^2*B':>10} {'expression':>10} {'layer-wise':>10} {'central':>8}"
     ]
     for r in records:
         p, b = r["parameters"], r["batch"]

@@ -28,15 +28,18 @@ from .errors import ArgumentError
 from .losses import loss as resolve_loss
 from .network import MLP
 
-__all__ = ["CENTRAL_WORK_LIMIT", "EXPRESSION_WORK_LIMIT", "KINK_MARGIN", "run_check"]
+__all__ = ["BATCH_WORK_LIMIT", "CENTRAL_WORK_LIMIT", "EXPRESSION_WORK_LIMIT", "KINK_MARGIN", "run_check"]
 
 #: Above this parameters x batch, ``check`` skips the whole-expression SymPy column: at 148
 #: (2-4-4-1 tanh, batch 4) it took 9 s in a fresh process; kinked activations (Piecewise
 #: derivatives) cost more, 1.1 s at 52 (2-3-1 relu, batch 4) and over 30 s at 148.
 EXPRESSION_WORK_LIMIT = {"smooth": 160, "kinked": 60}
 #: ``check`` refuses parameters**2 x batch above this (central differences: two forward
-#: passes of the batch per parameter).
+#: passes of the batch per parameter): 1.4e7 took 0.22 s, 1.5e9 over 30 s, so about 6 s here.
 CENTRAL_WORK_LIMIT = 4 * 10**8
+#: ``check`` refuses parameters x batch above this (the layer-wise SymPy column evaluates its
+#: formulas row by row): 1.2e7 took 18 s, so about 3 s here.
+BATCH_WORK_LIMIT = 2 * 10**6
 #: A pre-activation closer than this to a kink is moved off it (100 central-difference steps).
 KINK_MARGIN = 1e-3
 
@@ -99,6 +102,20 @@ def _compare(model, X, Y, loss, args, methods) -> dict:
     return reports
 
 
+def _check_size(args, parameters: int) -> None:
+    request = f"--sizes {','.join(map(str, args.sizes))} --batch {args.batch} is too large to check"
+    if parameters**2 * args.batch > CENTRAL_WORK_LIMIT:
+        raise ArgumentError(
+            f"{request}: {parameters} parameters squared times the batch is {parameters**2 * args.batch:.3g}, "
+            f"above {CENTRAL_WORK_LIMIT:.3g} (central differences run two forward passes per parameter)"
+        )
+    if parameters * args.batch > BATCH_WORK_LIMIT:
+        raise ArgumentError(
+            f"{request}: {parameters} parameters times the batch is {parameters * args.batch:.3g}, above "
+            f"{BATCH_WORK_LIMIT:.3g} (the SymPy layer-wise reference evaluates every row)"
+        )
+
+
 def run_check(args) -> int:
     loss = resolve_loss(args.loss)
     output = args.output
@@ -106,13 +123,7 @@ def run_check(args) -> int:
         defaults = {"binary_crossentropy": "sigmoid", "categorical_crossentropy": "softmax"}
         output = "identity" if args.from_logits else defaults.get(loss.name, "identity")
     model = MLP(args.sizes, activation=args.activation, output=output, seed=args.seed)
-    work = model.num_parameters**2 * args.batch
-    if work > CENTRAL_WORK_LIMIT:
-        raise ArgumentError(
-            f"--sizes {','.join(map(str, args.sizes))} --batch {args.batch} is too large to check: "
-            f"{model.num_parameters} parameters squared times the batch is {work:.3g}, above {CENTRAL_WORK_LIMIT:.3g} "
-            "(central differences run two forward passes of the batch per parameter)"
-        )
+    _check_size(args, model.num_parameters)
     X, Y = _batch(args, loss, args.sizes[-1])
     rows, biases = _off_kinks(model, X, np.random.default_rng([args.seed, 1]))
     kind = "smooth" if all(layer.activation.smooth for layer in model.layers) else "kinked"

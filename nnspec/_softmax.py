@@ -16,16 +16,9 @@ class Softmax(Activation):
     Subtracting the row maximum changes nothing mathematically and keeps every
     exponential in $(0, 1]$. Not elementwise: use `jacobian` or `vjp`.
 
-    Parameters
-    ----------
-    z : array, shape (..., k)
-        Any floating dtype; a row that is entirely ``-inf`` is refused, ``+inf`` entries
-        share the row's mass equally (the limit).
-
-    Returns
-    -------
-    array, shape and dtype of ``z``
-        Entries in [0, 1], summing to 1 along ``axis``.
+    Shapes: ``softmax(z, axis=-1)`` takes floating ``z`` of shape ``(..., k)`` and returns
+    that shape and dtype, entries in [0, 1] summing to 1 along ``axis``. A row that is
+    entirely ``-inf`` is refused; ``+inf`` entries share the row's mass equally (the limit).
 
     Examples
     --------

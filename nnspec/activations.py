@@ -33,9 +33,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _activation_parameters as parameters
 from ._activation import Activation, minus_abs, propagate_nan
 from ._erf import erf, erfc, normal_cdf_and_density
+from ._piecewise import ELU, LeakyReLU, ReLU
 from ._softmax import Softmax
 from ._validation import lookup
 
@@ -44,6 +44,7 @@ __all__ = [
     "ELU",
     "Activation",
     "LeakyReLU",
+    "ReLU",
     "Softmax",
     "activation",
     "elu",
@@ -61,7 +62,16 @@ __all__ = [
 
 
 class Identity(Activation):
-    r"""$f(z) = z$, $f'(z) = 1$."""
+    r"""Identity: $f(z) = z$, $f'(z) = 1$ (the output layer of a regression).
+
+    Shapes: ``f(z)`` and ``f.grad(z)`` take floating ``z`` of any shape (complex too, for complex-step checks) and return
+    an array of that shape and dtype; Python numbers become float64.
+
+    Examples
+    --------
+    >>> ns.identity(np.array([-2.0, 3.0])).tolist(), ns.identity.grad(np.array([-2.0, 3.0])).tolist()
+    ([-2.0, 3.0], [1.0, 1.0])
+    """
 
     name, formula = "identity", "z"
 
@@ -85,6 +95,14 @@ class Sigmoid(Activation):
     Computed from $e = e^{-|z|} \in (0, 1]$: $1/(1+e)$ for $z \ge 0$ and
     $e/(1+e)$ otherwise, so no exponential overflows; the derivative is
     $e/(1+e)^2$, which keeps full relative precision in both tails.
+
+    Shapes: ``f(z)`` and ``f.grad(z)`` take floating ``z`` of any shape (complex too, for complex-step checks) and return
+    an array of that shape and dtype; Python numbers become float64.
+
+    Examples
+    --------
+    >>> ns.sigmoid(np.array([0.0, -1000.0])).tolist(), float(ns.sigmoid.grad(0.0))
+    ([0.5, 0.0], 0.25)
     """
 
     name, formula = "sigmoid", r"\sigma(z) = \frac{1}{1 + e^{-z}}"
@@ -102,6 +120,14 @@ class Tanh(Activation):
     r"""$\tanh z$, with $\tanh'(z) = 1 - \tanh^2 z = 4e/(1+e)^2$, $e = e^{-2|z|}$.
 
     The second form keeps full relative precision where $1 - \tanh^2 z$ cancels.
+
+    Shapes: ``f(z)`` and ``f.grad(z)`` take floating ``z`` of any shape (complex too, for complex-step checks) and return
+    an array of that shape and dtype; Python numbers become float64.
+
+    Examples
+    --------
+    >>> float(ns.tanh(0.0)), float(ns.tanh.grad(0.0)), bool(ns.tanh.grad(20.0) > 0)
+    (0.0, 1.0, True)
     """
 
     name, formula = "tanh", r"\tanh z = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}"
@@ -117,142 +143,19 @@ class Tanh(Activation):
         return 4 * e / ((1 + e) * (1 + e))
 
 
-class ReLU(Activation):
-    r"""$\max(z, 0)$; derivative 1 for $z > 0$, 0 otherwise (``grad(0) == 0``)."""
-
-    name, formula = "relu", r"\operatorname{relu}(z) = \max(z, 0)"
-    smooth, complex_safe = False, False
-
-    def _value(self, z):
-        return np.maximum(z, 0)
-
-    def _value_into(self, z, out):
-        return np.maximum(z, 0, out=out)
-
-    def _grad(self, z):
-        return np.sign(np.maximum(z, 0))
-
-    def vjp(self, z, upstream, value=None, *, out=None):
-        # sign(relu(z)) is relu's derivative (1 or 0, NaN for NaN), computed without a temporary
-        mask = np.sign(self(z) if value is None else value, out=out)
-        return np.multiply(mask, upstream, out=mask)
-
-    @staticmethod
-    def _value_and_grad_into(z, out, grad_out):
-        """Dense layers' fast path: ``grad_out = (z > 0)`` and ``out = z * grad_out``.
-
-        Two cheap passes instead of ``maximum`` and, later, ``sign``. A NaN in ``z`` still gives
-        NaN in ``out`` (NaN * 0), so it reaches the network's output, where the training step
-        and the losses refuse it; its derivative entry is 0 here.
-        """
-        np.greater(z, 0, out=grad_out)
-        return np.multiply(z, grad_out, out=out)
-
-
-class _Parameterized(Activation):
-    """An activation with parameters: equal (and hashed) by class and parameter values."""
-
-    def __eq__(self, other):
-        return type(other) is type(self) and other.parameters == self.parameters
-
-    def __hash__(self):
-        return hash((type(self), tuple(self.parameters.items())))
-
-    def __repr__(self) -> str:
-        if self == type(self)():
-            return f"nnspec.{self.name}"
-        values = ", ".join(f"{name}={value!r}" for name, value in self.parameters.items())
-        return f"nnspec.{type(self).__name__}({values})"
-
-
-class LeakyReLU(_Parameterized):
-    r"""Leaky ReLU: $z$ for $z > 0$, else $a z$; derivative 1, else $a$ (``grad(0) == a``).
-
-    Parameters
-    ----------
-    slope : float, default 0.01
-        $a$, any finite number (PyTorch's ``negative_slope``; Maas et al. 2013 used 0.01).
-
-    Examples
-    --------
-    >>> leaky = ns.LeakyReLU(slope=0.2)
-    >>> leaky(np.array([-2.0, 0.0, 3.0])).tolist(), leaky.grad(np.array([-2.0, 0.0, 3.0])).tolist()
-    ([-0.4, 0.0, 3.0], [0.2, 0.2, 1.0])
-    """
-
-    name, formula = "leaky_relu", r"\operatorname{leaky}(z) = \max(z, a z)"
-    smooth, complex_safe = False, False
-
-    def __init__(self, slope=parameters.LEAKY_RELU_SLOPE):
-        self._slope = parameters.slope(slope)
-
-    @property
-    def slope(self) -> float:
-        """$a$, the slope for $z \\le 0$ (read-only: make a new `LeakyReLU` to change it)."""
-        return self._slope
-
-    @property
-    def parameters(self) -> dict:
-        return {"slope": self._slope}
-
-    def _value(self, z):
-        return np.where(z > 0, z, self._slope * z)
-
-    def _grad(self, z):
-        return self._slope + (1 - self._slope) * np.sign(np.maximum(z, 0))
-
-
-class ELU(_Parameterized):
-    r"""ELU: $z$ for $z > 0$, else $\alpha(e^{z} - 1)$ (Clevert et al. 2016).
-
-    The derivative is 1 for $z > 0$ and $\alpha e^{z}$ otherwise (so ``grad(0) == alpha``);
-    with $\alpha = 1$ both sides give 1 at 0, and ELU is continuously differentiable.
-
-    Parameters
-    ----------
-    alpha : float, default 1.0
-        $\alpha > 0$, the magnitude of the negative saturation value.
-
-    Examples
-    --------
-    >>> soft = ns.ELU(alpha=0.5)
-    >>> float(soft(-np.inf)), float(soft.grad(0.0)), soft.smooth
-    (-0.5, 0.5, False)
-    """
-
-    name, formula = (
-        "elu",
-        r"\operatorname{elu}(z) = \begin{cases} z & z > 0 \\ \alpha(e^{z} - 1) & z \le 0 \end{cases}",
-    )
-
-    def __init__(self, alpha=parameters.ELU_ALPHA):
-        self._alpha = parameters.alpha(alpha)
-
-    @property
-    def alpha(self) -> float:
-        r"""$\alpha$ (read-only: make a new `ELU` to change it)."""
-        return self._alpha
-
-    @property
-    def parameters(self) -> dict:
-        return {"alpha": self._alpha}
-
-    @property
-    def smooth(self) -> bool:
-        """True only for alpha = 1, where both one-sided derivatives at 0 are 1."""
-        return self._alpha == 1
-
-    def _value(self, z):
-        negative = np.where(z.real > 0, 0, z)
-        return np.where(z.real > 0, z, self._alpha * np.expm1(negative))
-
-    def _grad(self, z):
-        negative = np.where(z.real > 0, 0, z)
-        return np.where(z.real > 0, 1, self._alpha * np.exp(negative))
-
-
 class Softplus(Activation):
-    r"""$\log(1 + e^{z}) = \max(z, 0) + \log(1 + e^{-|z|})$; derivative $\sigma(z)$."""
+    r"""Softplus: $\log(1 + e^{z}) = \max(z, 0) + \log(1 + e^{-|z|})$; derivative $\sigma(z)$.
+
+    The second form never overflows and keeps full precision for large $|z|$.
+
+    Shapes: ``f(z)`` and ``f.grad(z)`` take floating ``z`` of any shape (complex too, for complex-step checks) and return
+    an array of that shape and dtype; Python numbers become float64.
+
+    Examples
+    --------
+    >>> float(ns.softplus(1000.0)), float(ns.softplus.grad(0.0))
+    (1000.0, 0.5)
+    """
 
     name, formula = "softplus", r"\operatorname{softplus}(z) = \log\left(1 + e^{z}\right)"
 
@@ -272,6 +175,14 @@ class GELU(Activation):
     rounding in both tails (SciPy's ``erfcx`` with an exactly split $e^{-z^2/2}$), so
     ``gelu(-30)`` keeps full relative precision. Near $z \approx -0.75$, where $f'$ crosses 0,
     the sum $\Phi + z\varphi$ cancels and $f'$ is exact to rounding of its two terms.
+
+    Shapes: ``f(z)`` and ``f.grad(z)`` take floating ``z`` of any shape and return
+    an array of that shape and dtype; Python numbers become float64.
+
+    Examples
+    --------
+    >>> float(ns.gelu(0.0)), float(ns.gelu.grad(0.0)), float(ns.gelu(-30.0))
+    (0.0, 0.5, -1.472014178144456e-196)
     """
 
     name, formula = (

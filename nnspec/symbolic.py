@@ -143,7 +143,8 @@ def gradients(model, X, Y, loss, method="layerwise", *, from_logits=False):
 
     Notes
     -----
-    The compiled forms are SymPy's plain definitions (``1/(1 + exp(-x))``, ``exp(x_i) /
+    Each activation's SymPy form is its ``expr``, built from its parameters
+    (``LeakyReLU(slope=0.2)`` differentiates with slope 1/5). The compiled forms are SymPy's plain definitions (``1/(1 + exp(-x))``, ``exp(x_i) /
     sum_j exp(x_j)``, ``log(p)``), not the overflow-safe forms of `activations`
     and `losses`, and the loss is not clipped: keep pre-activations and logits
     moderate (|z| below a few hundred) and probabilities away from 0 and 1.
@@ -187,6 +188,17 @@ def check_backprop(
     -------
     dict
         ``{method: GradientReport}`` in the order of ``methods``.
+
+    Examples
+    --------
+    Activations with parameters are derived with them (here the slope 0.2 of every
+    negative pre-activation enters both the backprop and the SymPy gradients):
+
+    >>> model = ns.MLP((2, 4, 1), activation=ns.LeakyReLU(slope=0.2), seed=0)
+    >>> X, Y = np.array([[0.5, -1.0], [-2.0, 0.25]]), np.array([[1.0], [0.0]])
+    >>> reports = ns.symbolic.check_backprop(model, X, Y, "mse")
+    >>> all(report.passed for report in reports.values())
+    True
     """
     if isinstance(methods, str):
         methods = (methods,)
