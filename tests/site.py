@@ -148,6 +148,9 @@ FLAGS = [
 ]
 
 
+NAVIGATION_SECONDS = 180
+
+
 class Visit:
     """One page load in a fresh browser context with everything the browser did recorded.
 
@@ -191,7 +194,8 @@ class Visit:
         )
         self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.goto(url, wait_until=wait_until)
+        # networkidle on the playground waits for Pyodide's whole download: slow on a busy machine
+        self.page.goto(url, wait_until=wait_until, timeout=NAVIGATION_SECONDS * 1000)
 
     def foreign_requests(self, base_url: str) -> list[str]:
         """Requests that went anywhere but the test server (``data:`` and ``blob:`` are local)."""
