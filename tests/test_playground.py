@@ -191,9 +191,13 @@ def test_values_at_a_point_equal_python(playground):
 
 
 def test_chain_rule_steps_are_the_ones_python_prints(playground):
-    live = differentiate(playground.page, "sigmoid(tanh(3*x))", "x", steps=True)
-    shown = live.locator("pre").inner_text()
-    assert shown.strip() == str(ns.chain_rule("sigmoid(tanh(3*x))", "x")).strip()
+    live = differentiate(playground.page, "sigmoid(tanh(3*x))", "x", "x=0.5", steps=True)
+    steps = live.locator("[data-steps='x']")
+    shown = steps.locator("pre").inner_text()
+    assert shown.strip() == str(ns.chain_rule("sigmoid(tanh(3*x))", "x", at="x=0.5")).strip()
+    typeset = steps.locator("math")
+    assert typeset.count() == 1 and typeset.locator("merror").count() == 0
+    assert typeset.evaluate("m => m.getBoundingClientRect().height") > 50  # several rows
 
 
 def test_the_fields_round_trip_through_the_address(playground):

@@ -11,7 +11,7 @@ const base = new URL("../pyodide/", import.meta.url).href;
 const GLUE = `
 import json
 
-import sympy as sp
+from latex2mathml.converter import convert
 from sympy.printing.mathml import mathml
 
 from nnspec import expressions
@@ -23,7 +23,7 @@ def _one_line(text):
 
 
 def _math(left, expr):
-    body = mathml(expr, printer="presentation")
+    body = mathml(expr, printer="presentation").replace("<mo>-</mo>", "<mo>&minus;</mo>")
     return f'<math display="block">{left}<mo>=</mo>{body}</math>'
 
 
@@ -61,10 +61,12 @@ def playground(text, wrt, at, simplify, steps):
             "value": _number(found.value),
         }
         if steps:
-            result["steps"] = [
-                {"name": name, "text": str(expressions.chain_rule(text, name, at=point, simplify=simplify))}
-                for name in names
-            ]
+            result["steps"] = []
+            for name in names:
+                chain = expressions.chain_rule(text, name, at=point, simplify=simplify)
+                result["steps"].append(
+                    {"name": name, "text": str(chain), "mathml": convert(chain.latex(), display="block")}
+                )
         return json.dumps(result)
     except ArgumentError as error:
         return json.dumps({"error": _one_line(error)})

@@ -24,8 +24,14 @@ function element(tag, attributes = {}, ...children) {
   return node;
 }
 
-// SymPy prints the MathML; names in it passed nnspec's parser. Keep only MathML elements, no
-// attribute but display, and nothing that could run.
+// SymPy and latex2mathml print the MathML; names in it passed nnspec's parser. Keep only
+// MathML elements with presentation attributes, and nothing that could run.
+const ATTRIBUTES = new Set([
+  "display", "xmlns", "columnalign", "rowalign", "columnspacing", "rowspacing", "stretchy",
+  "fence", "form", "separator", "accent", "accentunder", "movablelimits", "largeop", "symmetric",
+  "mathvariant", "lspace", "rspace", "width", "minsize", "maxsize", "linethickness",
+  "scriptlevel", "displaystyle",
+]);
 function mathFrom(markup) {
   const template = document.createElement("template");
   template.innerHTML = markup;
@@ -36,7 +42,7 @@ function mathFrom(markup) {
     [math, ...math.querySelectorAll("*")].every(
       (node) =>
         node.namespaceURI === MATHML &&
-        [...node.attributes].every((attribute) => attribute.name === "display"),
+        [...node.attributes].every((attribute) => ATTRIBUTES.has(attribute.name)),
     );
   return clean ? math : element("code", {}, "(could not typeset)");
 }
@@ -171,8 +177,13 @@ function show(request, result) {
   }
   for (const step of result.steps || []) {
     parts.push(
-      element("h3", {}, `Chain-rule steps for ${step.name}`),
-      element("pre", { class: "nnspec-steps" }, element("code", {}, step.text)),
+      element(
+        "section",
+        { class: "nnspec-steps", "data-steps": step.name },
+        element("h3", {}, `Chain-rule steps for ${step.name}`),
+        mathFrom(step.mathml),
+        element("pre", {}, element("code", {}, step.text)),
+      ),
     );
   }
   output.removeAttribute("aria-busy");
