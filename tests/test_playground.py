@@ -245,6 +245,7 @@ def test_a_runaway_derivation_is_stopped_and_a_fresh_python_takes_over(playgroun
     runaway = " + ".join(f"tanh(tanh(x*y{i} + z)**3 + x)**5" for i in range(4))
     live = differentiate(page, runaway, "x", simplify="full", time_limit=1)
     assert "did not finish within the time limit of 1 s" in live.inner_text()
+    assert not page.locator("#nnspec-status").inner_text().startswith("Ready")  # a new one loads
     wait_until_ready(page)
     live = differentiate(page, "exp(2*x)", "x", time_limit=10)
     x = sp.Symbol("x", real=True)

@@ -107,6 +107,7 @@ function send(request) {
     // The derivation is still running: stop the worker outright and start a fresh one.
     pending = null;
     worker.terminate();
+    setStatus("Stopped at the time limit; starting a fresh Python…", 0);
     button.disabled = false;
     showError(
       `stopped: the derivative of ${JSON.stringify(request.expr)} did not finish within the ` +
