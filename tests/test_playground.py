@@ -310,3 +310,10 @@ def test_the_nnspec_wheel_holds_this_checkouts_code(site_dir):
         if "__pycache__" not in path.parts
     }
     assert shipped == checkout
+
+
+def test_the_page_lists_exactly_the_parsers_functions():
+    page = (site.DOCS / "playground.md").read_text(encoding="utf-8")
+    section = page.split("## What you can type", 1)[1].split("`pi`", 1)[0]
+    listed = {name for span in re.findall(r"`([a-z_ ]+)`", section) for name in span.split()}
+    assert listed == set(ns.expressions.FUNCTIONS)
