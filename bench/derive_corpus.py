@@ -139,8 +139,13 @@ def child(simplify: str, cap: float) -> list[dict]:
     for family, text, wrt in CORPUS:
         kwargs = {} if simplify == "legacy" else {"simplify": simplify}
         started = time.perf_counter()
+        levels = None
         try:
-            result = ns.derive(text, wrt, timeout=cap, **kwargs)
+            if simplify == "legacy":
+                result = ns.derive(text, wrt, timeout=cap)
+            else:
+                derivation = ns.derivation(text, wrt, timeout=cap, **kwargs)
+                result, levels = derivation.partials, sorted(set(derivation.simplify_level.values()))
             status = "ok"
         except ExpressionError as error:
             result, status = None, "timeout" if "timed out" in str(error) else f"error: {error}"
@@ -149,7 +154,16 @@ def child(simplify: str, cap: float) -> list[dict]:
         if result is not None:
             sizes = [_size(value) for value in result.values()]
             ops, chars = sum(s[0] for s in sizes), sum(s[1] for s in sizes)
-        records.append({"family": family, "seconds": seconds, "status": status, "ops": ops, "chars": chars})
+        records.append(
+            {
+                "family": family,
+                "seconds": seconds,
+                "status": status,
+                "ops": ops,
+                "chars": chars,
+                "levels": levels,
+            }
+        )
     return records
 
 
@@ -175,6 +189,7 @@ def summarize(runs: list[list[dict]]) -> tuple[list[dict], str]:
                 "statuses": sorted({record["status"] for record in seen}),
                 "ops": seen[0]["ops"],
                 "chars": seen[0]["chars"],
+                "levels": [record.get("levels") for record in seen],
             }
         )
     lines = [
@@ -190,6 +205,11 @@ def summarize(runs: list[list[dict]]) -> tuple[list[dict], str]:
         ops_worst = f"{max(ops)}" if ops else "-"
         lines.append(
             f"{family:<12} {len(chosen):>3} {median:>9.3f} {p95:>8.3f} {worst:>8.3f} {capped:>6} {ops_median:>10} {ops_worst:>9}"
+        )
+    full = sum(all(levels == ["full"] for levels in e["levels"]) for e in entries)
+    if any(levels for e in entries for levels in e["levels"]):
+        lines.append(
+            f"fully simplified (sympy.simplify finished within the budget) in every process: {full} of {len(entries)}"
         )
     return entries, "\n".join(lines)
 

@@ -34,6 +34,16 @@ class Derivation:
         The expression at the point: exact, then rounded to float64.
     partial_values : dict of str to float, or None
         Each partial derivative at the point, likewise.
+
+    Examples
+    --------
+    ``str()`` is what ``nnspec derive ... --at ...`` prints:
+
+    >>> import nnspec as ns
+    >>> print(ns.derivation("x**2*y", ["x"], at="x=3, y=-1"))
+    at x = 3, y = -1
+    f = x**2*y = -9.0
+    d/dx = 2*x*y = -6.0
     """
 
     text: str

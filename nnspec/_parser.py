@@ -102,19 +102,21 @@ def parse_now(text: str) -> sp.Expr:
     return builder.build(tree)
 
 
-def parse(text: str, *, timeout: float = DEFAULT_TIMEOUT) -> sp.Expr:
+def parse(text: str, *, timeout: float | None = DEFAULT_TIMEOUT) -> sp.Expr:
     """Parse ``text`` into a SymPy expression, without eval: an ``ast`` whitelist builds it.
 
     Parameters
     ----------
     text : str
         One line of at most 1000 ASCII characters, e.g. ``"tanh(w*x + b)"``. Names become
-        real SymPy symbols; the functions are those in `FUNCTIONS`, where ``log`` is the
+        real SymPy symbols, except ``pi`` and ``E``, which are SymPy's constants (``I``,
+        ``oo``, ``nan`` and SymPy's other constant names are refused); the functions are those in `FUNCTIONS`, where ``log`` is the
         natural logarithm and ``sigmoid``, ``relu``, ``softplus``, ``gelu``, ``elu`` and
         ``leaky_relu`` mean exactly nnspec's activations of the same name.
-    timeout : float
-        Seconds allowed for building the SymPy expression (default 5). The checks that need
-        no SymPy (characters, syntax, size, nesting) come first and are not timed.
+    timeout : float or None
+        Seconds allowed for building the SymPy expression (default 5; None for no limit). The
+        checks that need no SymPy (characters, syntax, size, nesting) come first and are not
+        timed.
 
     Returns
     -------

@@ -11,7 +11,8 @@ the first that applies:
    exception inside the computing thread (``PyThreadState_SetAsyncExc``); no process is
    started, so a cheap derivative costs what it costs in the main thread;
 3. where neither exists (Pyodide in a browser, ``sys.platform == "emscripten"``, has no
-   threads) the limit is **not enforced in-process**: the computation runs to its end, and the
+   threads and delivers no signals; also WASI, or a Python without ``ctypes.pythonapi``)
+   the limit is **not enforced in-process**: the computation runs to its end, and the
    caller (the browser worker of the playground) enforces a limit by terminating itself.
 
 Either way a computation stopped by its limit raises `ExpressionTimeout`; nothing else (no
@@ -97,10 +98,17 @@ def _async_exceptions():
     return getattr(getattr(ctypes, "pythonapi", None), "PyThreadState_SetAsyncExc", None)
 
 
+def _mechanism() -> str | None:
+    if sys.platform in ("emscripten", "wasi"):  # no threads, and no signals delivered
+        return None
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+        return "timer"
+    return "watchdog" if _async_exceptions() is not None else None
+
+
 def enforced() -> bool:
     """True when a finite limit is enforced in this thread on this platform."""
-    in_main = threading.current_thread() is threading.main_thread()
-    return (in_main and hasattr(signal, "setitimer")) or _async_exceptions() is not None
+    return _mechanism() is not None
 
 
 def _timeout_error(what: str, seconds: float) -> ExpressionTimeout:
@@ -132,10 +140,11 @@ def run_with_time_limit(function, args: tuple, seconds, what: str):
     if limit <= 0:
         raise _timeout_error(what, seconds if seconds is not None else 0.0)
     expired = type("_Expired", (_Expired,), {})
+    mechanism = _mechanism()
     try:
-        if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+        if mechanism == "timer":
             return _run_with_timer(function, args, limit, expired)
-        if _async_exceptions() is not None:
+        if mechanism == "watchdog":
             return _run_with_watchdog(function, args, limit, expired)
         return _push(function, args, time.monotonic() + limit)  # not enforceable here: see above
     except expired:

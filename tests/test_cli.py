@@ -19,6 +19,10 @@ from nnspec import cli
 ROOT = Path(__file__).resolve().parent.parent
 x, w, b = sp.symbols("x w b", real=True)
 HEAVY = "((x+1)**40*(y-2)**30 + sin(x*y)**7)/(exp(x) + tanh(y))**5"
+NOTE = (
+    "nnspec: note: {} not fully simplified (sympy.simplify did not finish within its budget); "
+    "--simplify full --timeout SECONDS gives it longer\n"
+)
 
 
 def run(*args, command=(sys.executable, "-m", "nnspec")):
@@ -42,7 +46,8 @@ def assert_one_line_error(result, *fragments):
 
 def test_derive_prints_a_derivative_that_parses_back():
     result = run("derive", "tanh(w*x + b)", "--wrt", "w")
-    assert result.returncode == 0 and result.stderr == ""
+    # on a loaded machine sympy.simplify may not finish within auto's budget: then a note says so
+    assert result.returncode == 0 and result.stderr in ("", NOTE.format("d/dw"))
     (line,) = result.stdout.splitlines()
     label, printed = line.split(" = ", 1)
     assert label == "d/dw"
