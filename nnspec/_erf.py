@@ -15,6 +15,9 @@ $e^{-z^2/2} = e^{-h^2/2}\, e^{-l(h + l/2)}$. Measured against mpmath on $[-40, 4
 $9\cdot 10^{-16}$ relative where the result is a normal float (subnormal results are exact to
 a few units of $2^{-1074}$).
 
+SciPy is imported on the first evaluation, not with nnspec (``import scipy.special`` takes
+longer than ``import numpy``).
+
 Every function takes float or array input, computes in float64 and returns the input's
 floating dtype (float32 stays float32); NaN gives NaN, $\pm\infty$ the limits, and nothing
 warns under ``np.errstate(all="raise")``.
@@ -25,15 +28,20 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special
 
-__all__ = ["erf", "erfc", "gaussian", "normal_cdf", "normal_cdf_and_density"]
+__all__ = ["CHUNK", "chunks", "erf", "erfc", "gaussian", "normal_cdf", "normal_cdf_and_density"]
 
 _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 # Beyond these |z| every result below is 0 (or 1) in float64, so clipping there changes nothing.
 _ERFC_LIMIT = 28.0  # erfc(27.3) < 2**-1075
 _NORMAL_LIMIT = 40.0  # Phi(-38.5) < 2**-1075
+
+
+def _special():
+    from scipy import special  # on first use: see the module docstring
+
+    return special
 
 
 def _float64(z):
@@ -80,6 +88,31 @@ def gaussian(z):
         return _like(array, _exp_minus_square(a, 0.5).reshape(z64.shape))
 
 
+#: Elements per chunk: float64 temporaries of 32 KiB come from the allocator's heap and stay in
+#: cache; temporaries of a whole (256, 256) batch would be mapped afresh (page faults) each time.
+CHUNK = 4096
+
+
+def chunks(size: int):
+    """Slices of ``range(size)`` of at most `CHUNK` elements."""
+    return (slice(start, start + CHUNK) for start in range(0, size, CHUNK))
+
+
+def _cdf_and_density(z):
+    """`normal_cdf_and_density` of a 1-d float64 array (one chunk)."""
+    a = np.abs(z)
+    np.minimum(a, _NORMAL_LIMIT, out=a)  # NaN stays NaN
+    gauss = _exp_minus_square(a, 0.5)
+    a *= _SQRT_HALF
+    left = _special().erfcx(a, out=a)
+    left *= gauss
+    left *= 0.5  # Phi(-|z|), at most 1/2
+    cdf = 1 - left
+    np.copyto(cdf, left, where=z < 0)
+    gauss *= _INV_SQRT_2PI
+    return cdf, gauss
+
+
 def normal_cdf_and_density(z):
     r"""$\Phi(z)$ and $\varphi(z) = e^{-z^2/2}/\sqrt{2\pi}$ of the standard normal, float64.
 
@@ -92,19 +125,12 @@ def normal_cdf_and_density(z):
     (cdf, density) : two float64 arrays of the shape of ``z``
     """
     z64 = np.asarray(z, dtype=np.float64)
-    shape, z64 = z64.shape, z64.reshape(-1)  # 1-d, so every step below can work in place
+    flat = z64.reshape(-1)
+    cdf, density = np.empty_like(flat), np.empty_like(flat)
     with np.errstate(under="ignore"):
-        a = np.abs(z64)
-        np.minimum(a, _NORMAL_LIMIT, out=a)  # NaN stays NaN
-        gauss = _exp_minus_square(a, 0.5)
-        a *= _SQRT_HALF
-        left = special.erfcx(a, out=a)
-        left *= gauss
-        left *= 0.5  # Phi(-|z|), at most 1/2
-        cdf = 1 - left
-        np.copyto(cdf, left, where=z64 < 0)
-        gauss *= _INV_SQRT_2PI
-        return cdf.reshape(shape), gauss.reshape(shape)
+        for piece in chunks(flat.size):
+            cdf[piece], density[piece] = _cdf_and_density(flat[piece])
+    return cdf.reshape(z64.shape), density.reshape(z64.shape)
 
 
 def normal_cdf(z):
@@ -129,7 +155,7 @@ def erf(z):
     [0.0, 1.0, -1.0]
     """
     array, z64 = _float64(z)
-    return _like(array, special.erf(z64))
+    return _like(array, _special().erf(z64))
 
 
 def erfc(z):
@@ -146,5 +172,6 @@ def erfc(z):
     array, z64 = _float64(z)
     with np.errstate(under="ignore"):
         a = np.clip(z64.reshape(-1), 0, _ERFC_LIMIT)
+        special = _special()
         right = (special.erfcx(a) * _exp_minus_square(a, 1.0)).reshape(z64.shape)
         return _like(array, np.where(z64 > 0, right, 1 - special.erf(z64)))

@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._activation import Activation, minus_abs, propagate_nan
-from ._erf import erf, erfc, normal_cdf_and_density
+from ._erf import chunks, erf, erfc, normal_cdf_and_density
 from ._piecewise import ELU, LeakyReLU, ReLU
 from ._softmax import Softmax
 from ._validation import lookup
@@ -192,25 +192,46 @@ class GELU(Activation):
     complex_safe = False
 
     @staticmethod
-    def _finite(z):
-        return np.clip(z, -np.finfo(np.float64).max, np.finfo(np.float64).max)
+    def _parts(z, value, grad):
+        """f(z) into ``value`` and f'(z) into ``grad`` (either may be None), chunk by chunk.
+
+        ``z``, ``value`` and ``grad`` are C-contiguous with one shape; ``value`` may be ``z``.
+        """
+        flat = z.reshape(-1)
+        outs = [None if a is None else a.reshape(-1) for a in (value, grad)]
+        big = np.finfo(np.float64).max
+        with np.errstate(under="ignore"):
+            for piece in chunks(flat.size):
+                zc = flat[piece]
+                cdf, density = normal_cdf_and_density(zc)
+                if outs[1] is not None:
+                    density *= np.clip(zc, -40, 40)
+                    density += cdf
+                    outs[1][piece] = density
+                if outs[0] is not None:  # -inf * 0 would be NaN: the limits are 0 and +inf
+                    cdf *= np.clip(zc, -big, big)
+                    outs[0][piece] = np.where(np.isfinite(zc), cdf, np.maximum(zc, 0))
 
     def _value(self, z):
-        cdf, _ = normal_cdf_and_density(z)
-        return np.where(np.isfinite(z), self._finite(z) * cdf, np.maximum(z, 0))
+        z = z if z.flags.c_contiguous else z.copy()
+        value = np.empty(z.shape, np.float64)
+        self._parts(z, value, None)
+        return value
 
     def _grad(self, z):
-        cdf, density = normal_cdf_and_density(z)
-        return cdf + np.clip(z, -40, 40) * density
+        z = z if z.flags.c_contiguous else z.copy()
+        grad = np.empty(z.shape, np.float64)
+        self._parts(z, None, grad)
+        return grad
 
     def _value_and_grad_into(self, z, out, grad_out):
-        r"""Dense layers' path: f(z) into ``out`` (which may be ``z``) and f'(z) into ``grad_out``,
-        sharing $\Phi$ and $\varphi$ between them."""
-        with np.errstate(under="ignore"):
-            cdf, density = normal_cdf_and_density(z)
-            np.copyto(grad_out, cdf + np.clip(z, -40, 40) * density)
-            value = np.where(np.isfinite(z), self._finite(z) * cdf, np.maximum(z, 0))
-        np.copyto(out, value)
+        r"""Dense layers' path: f(z) into ``out`` (which may be ``z``) and f'(z) into
+        ``grad_out``, sharing $\Phi$ and $\varphi$ between them."""
+        if all(a.flags.c_contiguous for a in (z, out, grad_out)):
+            self._parts(z, out, grad_out)
+        else:
+            np.copyto(grad_out, self._grad(z))
+            np.copyto(out, self._value(z))
         return out
 
 
