@@ -89,7 +89,7 @@ def time_left() -> float | None:
 
 
 def _async_exceptions():
-    if sys.implementation.name != "cpython" or sys.platform == "emscripten":
+    if sys.implementation.name != "cpython":
         return None
     try:
         import ctypes
