@@ -1,4 +1,4 @@
-"""Fixtures shared by the tests of the built site (tests/test_site.py, tests/test_links.py)."""
+"""Fixtures shared by the tests of the built site (test_site.py, test_links.py, test_playground.py)."""
 
 from __future__ import annotations
 
@@ -30,3 +30,34 @@ def base_url(site_dir):
     url, stop = site.serve(site_dir)
     yield url
     stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Chromium driven by Playwright. Outside CI a missing browser skips the test with one
+    message; with CI=true it fails it."""
+    chromium = site.find_chromium()
+    if chromium is None:
+        message = (
+            "no Chromium found (NNSPEC_CHROMIUM, then chromium, chromium-browser or google-chrome "
+            "on PATH, then macOS's app bundle): install it with `sudo apt-get install chromium`, "
+            "or set NNSPEC_CHROMIUM to a Chromium/Chrome binary, to run the browser tests"
+        )
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(chromium), args=site.FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir() -> Path:
+    """Where the browser tests save screenshots: $NNSPEC_SCREENSHOTS, else screenshots/ in the
+    repository (git-ignored test artifacts, never committed)."""
+    path = Path(os.environ.get("NNSPEC_SCREENSHOTS") or site.ROOT / "screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
