@@ -122,9 +122,6 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "Optimizer",
-    "Momentum",
-    "Adam",
     "ACTIVATIONS",
     "ELU",
     "INITIALIZERS",
@@ -132,6 +129,7 @@ __all__ = [
     "MLP",
     "SGD",
     "Activation",
+    "Adam",
     "ArgumentError",
     "ChainRule",
     "Dense",
@@ -143,6 +141,8 @@ __all__ = [
     "Initializer",
     "LeakyReLU",
     "Loss",
+    "Momentum",
+    "Optimizer",
     "ParameterCheck",
     "ShapeError",
     "TrainStep",
