@@ -126,8 +126,9 @@ def _complex_step(f, x: np.ndarray, steps: np.ndarray) -> np.ndarray:
     def real_part(values):
         return _complex_value(f, values.astype(np.complex128), "x").real
 
-    scale = abs(real_part(x))
-    for index in np.argwhere(grad == 0):
+    zeros = np.argwhere(grad == 0)
+    scale = abs(real_part(x)) if len(zeros) else 0.0  # one more evaluation, only when needed
+    for index in zeros:
         index = tuple(int(i) for i in index)  # (0, 1), not (np.int64(0), np.int64(1)), in messages
         step = DEFAULT_STEPS["central"] * max(1.0, abs(x[index]))
         noise = 1e3 * np.finfo(np.float64).eps * max(scale, 1.0) / step
