@@ -50,7 +50,7 @@ def generate() -> list[str]:
     """Create the mutants (mutmut's own generator) and return every mutant's name, sorted."""
     code = (
         "from mutmut.__main__ import copy_src_dir, copy_also_copy_files, create_mutants\n"
-        "import os\nos.makedirs('mutants/bench', exist_ok=True)  # mutmut copies files, not their folders\n"
+        "import os\nos.makedirs('mutants/bench/results', exist_ok=True)  # mutmut copies files, not their folders\n"
         "copy_src_dir(); copy_also_copy_files(); create_mutants(1)\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
@@ -70,9 +70,22 @@ def statuses() -> dict[str, str]:
     return found
 
 
-def diff(name: str) -> str:
-    shown = subprocess.run([*MUTMUT, "show", name], cwd=ROOT, capture_output=True, text=True, check=False)
-    return "\n".join(line for line in shown.stdout.splitlines()[1:] if line.strip())
+def diffs(names: list[str]) -> dict[str, str]:
+    """mutmut's diff of each mutant against the original code, in one process."""
+    code = (
+        "import json, sys\n"
+        "from mutmut.mutation.diff_apply import find_mutant, get_diff_for_mutant\n"
+        "names = json.load(sys.stdin)\n"
+        "print(json.dumps({n: get_diff_for_mutant(n, path=find_mutant(n).path) for n in names}))\n"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, input=json.dumps(names), capture_output=True, text=True
+    )
+    found = json.loads(shown.stdout.strip().splitlines()[-1]) if shown.returncode == 0 else {}
+    return {
+        name: "\n".join(line for line in found.get(name, "").splitlines()[2:] if line.strip())
+        for name in names
+    }
 
 
 def main(argv=None) -> int:
@@ -123,7 +136,9 @@ def main(argv=None) -> int:
         "wall_seconds": round(seconds),
         "date": started.strftime("%Y-%m-%d"),
         "statuses": tried,
-        "survivors": [{"name": name, "status": tried[name], "diff": diff(name)} for name in survivors],
+        "survivors": [
+            {"name": name, "status": tried[name], "diff": text} for name, text in diffs(survivors).items()
+        ],
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "mutation.json").write_text(json.dumps(result, indent=1) + "\n")

@@ -379,3 +379,17 @@ def test_float16_model_is_refused_once_with_its_dtype(monkeypatch):
     monkeypatch.setattr(ns.MLP, "dtype", property(lambda self: np.dtype(np.float16)))
     with pytest.raises(ns.ArgumentError, match="the model must be float64, got float16"):
         ns.check_gradients(model, X, Y_REAL, "mse")
+
+
+def test_complex_step_evaluates_f_once_per_entry_unless_a_derivative_is_zero():
+    calls = []
+
+    def f(v):
+        calls.append(1)
+        return np.sum(v**2)
+
+    ns.numerical_gradient(f, np.array([0.5, -1.0, 2.0]), "complex")
+    assert len(calls) == 3
+    calls.clear()
+    ns.numerical_gradient(f, np.array([0.0, 1.0]), "complex")  # Im (ih)^2 = 0: look closer at 0
+    assert len(calls) > 2
