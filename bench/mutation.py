@@ -28,6 +28,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
+#: Survivors judged equivalent (no page could tell them from the original), with the reason.
+#: Keyed by mutmut's name, which changes when the mutated function changes: re-judge then.
+EQUIVALENT = ROOT / "bench" / "mutation_equivalent.json"
 MUTMUT = [sys.executable, "-m", "mutmut"]
 KILLED = {"killed", "timeout", "segfault"}  # a test failed, hung or crashed: the pages noticed
 
@@ -101,6 +104,11 @@ def main(argv=None) -> int:
     parser.add_argument("--rerun", nargs="+", default=[], help="mutants to run again before the report")
     args = parser.parse_args(argv)
 
+    if not args.report_only:
+        # mutmut keeps which test runs which function between runs and refreshes it by file
+        # hashes; a page block is named by its first line, so an edited block can keep a stale
+        # entry. Collect afresh every time (a few minutes).
+        (ROOT / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
     everything = generate()
     if args.all or args.sample >= len(everything):
         chosen = everything
@@ -123,6 +131,9 @@ def main(argv=None) -> int:
     checked = sum(s != "not checked" for s in tried.values())
     survivors = sorted(name for name, s in tried.items() if s not in KILLED and s != "not checked")
     low, high = wilson(killed, checked)
+    judged = json.loads(EQUIVALENT.read_text()) if EQUIVALENT.exists() else {}
+    equivalent = {name: judged[name] for name in survivors if name in judged}
+    relevant = checked - len(equivalent)
     result = {
         "tool": "mutmut 3",
         "killing_suite": "docs/ (the pages' python blocks and the notebooks), nothing from tests/",
@@ -133,6 +144,9 @@ def main(argv=None) -> int:
         "killed": killed,
         "score": killed / checked if checked else None,
         "score_95ci": [low, high],
+        "equivalent": equivalent,
+        "score_non_equivalent": killed / relevant if relevant else None,
+        "score_non_equivalent_95ci": list(wilson(killed, relevant)),
         "wall_seconds": round(seconds),
         "date": started.strftime("%Y-%m-%d"),
         "statuses": tried,
@@ -152,6 +166,13 @@ def main(argv=None) -> int:
         f"(95 % interval {100 * low:.1f}-{100 * high:.1f} %); "
         f"{'every mutant' if args.all else f'a sample of {len(chosen)} of {len(everything)}, seed {args.seed}'}, "
         f"{result['date']}, {seconds / 60:.0f} min.",
+        "",
+        f"Without the {len(equivalent)} survivors judged equivalent (below): {killed} of {relevant}, "
+        f"**{100 * killed / relevant:.1f} %** of the non-equivalent mutants.",
+        "",
+        "## Judged equivalent",
+        "",
+        *[f"- `{name}`: {reason}" for name, reason in equivalent.items()],
         "",
         "## Survivors",
         "",
