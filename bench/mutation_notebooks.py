@@ -8,6 +8,10 @@ namespace, in the test process: a cell that raises fails the notebook's test.
 It also multiplies nnspec's wall-clock time limits (the SymPy work of ``ns.derive``,
 ``ns.chain_rule``, ``ns.parse``) by `SLACK`: on a loaded machine a correct page could
 otherwise time out and count as a kill. The pages never rely on a time limit being hit.
+
+And it empties nnspec's caches of compiled SymPy functions when a run starts: mutmut forks
+each mutant's run from a process that has already run every page, and a function compiled
+there would hide a mutant of the code that compiles it.
 """
 
 from __future__ import annotations
@@ -32,6 +36,12 @@ def pytest_configure(config):
 
         patient.slack = True
         module.run_with_time_limit = patient
+
+
+def pytest_sessionstart(session):
+    from nnspec import symbolic
+
+    symbolic.clear_cache()
 
 
 def pytest_collect_file(parent, file_path):
