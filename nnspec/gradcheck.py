@@ -11,7 +11,8 @@ $x_i$ at a time, with step $h_i = h \max(1, |x_i|)$:
   subtraction, hence no cancellation: accurate to round-off with $h = 10^{-20}$, but only
   for functions that are analytic and written to carry the imaginary part through.
 
-`check_gradients` compares a model's backpropagation with one of them.
+They live in `nnspec.differences`. `check_gradients` compares a model's backpropagation with
+one of them, entry by entry or, with ``directions=k``, along ``k`` seeded random directions.
 
 Examples
 --------
@@ -25,9 +26,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._differences import DEFAULT_STEPS, check_method, numerical_gradient, require_float64
 from ._report import GradientReport, ParameterCheck, compare_gradients, relative_error
-from ._validation import describe, finite_array, positive_float
+from ._validation import describe, finite_array, positive_float, positive_int
+from .differences import (
+    DEFAULT_STEPS,
+    check_method,
+    directional_derivative,
+    numerical_gradient,
+    require_float64,
+)
 from .errors import ArgumentError
 from .losses import loss as resolve_loss
 
@@ -38,6 +45,7 @@ __all__ = [
     "ParameterCheck",
     "check_gradients",
     "compare_gradients",
+    "directional_derivative",
     "noise_floor",
     "numerical_gradient",
     "relative_error",
@@ -54,21 +62,22 @@ TOLERANCES = {
 }
 
 
-def noise_floor(method, loss_value, grads, tolerance) -> float:
+def noise_floor(method, loss_value, grads, tolerance, *, largest=None) -> float:
     r"""Magnitude below which a check compares gradient entries absolutely.
 
     The reference carries an absolute round-off error of about
     $\text{noise} = 10\,\epsilon\,(c\,|L| / h + G)$: the difference quotient's
     $\epsilon |L| / h$ ($c = 1$ central, 3 Richardson, 0 complex step) and the
     cancellation in sums over the batch, $\epsilon G$ with $G$ the largest gradient
-    entry. An entry smaller than ``noise / tolerance`` cannot be resolved to ``tolerance``
-    relatively, so it is compared as $|a - b| \le \text{noise}$ instead.
+    entry (``largest`` overrides it). An entry smaller than ``noise / tolerance`` cannot be
+    resolved to ``tolerance`` relatively, so it is compared as $|a - b| \le \text{noise}$.
     """
     eps = np.finfo(np.float64).eps
     difference = {"central": 1.0, "richardson": 3.0}.get(method, 0.0) * abs(loss_value)
     if difference:
         difference /= DEFAULT_STEPS[method]
-    largest = max((float(np.max(np.abs(g))) for pair in grads for g in pair), default=0.0)
+    if largest is None:
+        largest = max((float(np.max(np.abs(g))) for pair in grads for g in pair), default=0.0)
     return max(10 * eps * (difference + largest) / tolerance, float(np.finfo(np.float64).tiny))
 
 
@@ -80,14 +89,62 @@ def _loss_of_parameter(twin, target, X, Y, loss, from_logits):
     return f
 
 
+def _loss_of_all(twin, X, Y, loss, from_logits):
+    """The loss as a function of every parameter of ``twin``, flattened in layer order."""
+    targets = [p for layer in twin.layers for p in (layer.W, layer.b)]
+
+    def f(theta):
+        start = 0
+        for target in targets:
+            target[...] = theta[start : start + target.size].reshape(target.shape)
+            start += target.size
+        return loss(Y, twin.forward(X), from_logits=from_logits)
+
+    return f
+
+
+def _along_directions(model, X, Y, loss, method, value, analytic, tolerance, count, seed, from_logits):
+    """Compare g . d with the numerical derivative along ``count`` seeded random unit vectors d."""
+    theta = np.concatenate([p.ravel() for layer in model.layers for p in (layer.W, layer.b)])
+    gradient = np.concatenate([g.ravel() for pair in analytic for g in pair])
+    twin = model.copy(dtype=np.complex128 if method == "complex" else None)
+    f = _loss_of_all(twin, X, Y, loss, from_logits)
+    rng = np.random.default_rng(seed)
+    norm = float(np.linalg.norm(gradient))
+    floor = noise_floor(method, value, analytic, tolerance, largest=norm)
+    entries = []
+    for j in range(count):
+        direction = rng.standard_normal(theta.size)
+        direction /= np.linalg.norm(direction)
+        projected = float(gradient @ direction)
+        numeric = directional_derivative(f, theta, direction, method)
+        error = float(relative_error(projected, numeric, floor=floor))
+        entries.append(ParameterCheck(f"direction[{j}]", (), projected, numeric, error, tolerance))
+    return GradientReport(method, tuple(entries), floor)
+
+
 def check_gradients(
-    model, X, Y, loss, method="central", *, from_logits=False, tolerance=None, raise_exception=False
+    model,
+    X,
+    Y,
+    loss,
+    method="central",
+    *,
+    directions=None,
+    seed=0,
+    from_logits=False,
+    tolerance=None,
+    raise_exception=False,
 ) -> GradientReport:
     r"""Compare ``model.loss_and_grads`` with numerical gradients of every weight and bias.
 
-    Each parameter entry is perturbed in a copy of ``model`` (the model itself is not
-    changed) and the loss of ``X``, ``Y`` recomputed; the report keeps each parameter's worst
-    relative error.
+    By default each parameter entry is perturbed in a copy of ``model`` (the model itself is
+    not changed) and the loss of ``X``, ``Y`` recomputed: two losses per entry (central), and
+    the report keeps each parameter's worst relative error. With ``directions=k`` the check
+    scales instead: for ``k`` random unit vectors $d$ in the space of all parameters (seeded
+    by ``seed``) it compares the analytic $\nabla L \cdot d$ with the numerical derivative of
+    $t \mapsto L(\theta + t d)$, two losses per direction (central) whatever the number of
+    parameters; the report has one entry per direction, ``direction[j]``.
 
     Default tolerances (relative error, float64):
 
@@ -98,11 +155,12 @@ def check_gradients(
     | `complex` | 1e-12 | refused (not complex-analytic) |
 
     Entries smaller than the reference's round-off level are compared absolutely (see
-    `noise_floor`; the report records the floor). float32 models or inputs are
-    refused: in float32 the best step $h \approx \epsilon^{1/3} \approx 5 \times 10^{-3}$
-    still leaves a relative error of about $\epsilon^{2/3} \approx 2 \times 10^{-5}$ on a
-    well-scaled function and around $10^{-3}$ on network gradients. Near a kink the one-sided
-    slopes differ, so a kinked network can fail where some ``z`` lies within a step of 0.
+    `noise_floor`; the report records the floor). float32 models or inputs are refused, a
+    policy: in float32 central differences at their best step $h \approx \epsilon^{1/3}$ leave
+    a relative error of about $\epsilon^{2/3} \approx 2 \times 10^{-5}$ on a well-scaled
+    function and around $10^{-3}$ on network gradients, so a float32 check needs a looser
+    tolerance (JAX uses 2e-3) or another scheme. Near a kink the one-sided slopes differ, so
+    a kinked network can fail where some ``z`` lies within a step of 0.
 
     Parameters
     ----------
@@ -113,6 +171,10 @@ def check_gradients(
     method : {"central", "richardson", "complex"}
         ``"complex"`` evaluates ``model.copy(dtype=np.complex128)``; every activation must be
         complex-analytic (tanh, sigmoid, softplus, identity, elu, softmax).
+    directions : int >= 1, optional
+        Check along this many random directions instead of entry by entry.
+    seed : int
+        Seeds the directions (ignored without ``directions``).
     from_logits : bool
         Read the output as logits (cross-entropies only).
     tolerance : float, optional
@@ -124,14 +186,26 @@ def check_gradients(
     Returns
     -------
     GradientReport
-        ``.passed``, ``.worst`` and one entry per parameter (``layers[i].W``, ``layers[i].b``).
+        ``.passed``, ``.worst`` and one entry per parameter (``layers[i].W``, ``layers[i].b``)
+        or, with ``directions``, per direction.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import nnspec as ns
+    >>> rng = np.random.default_rng(0)
+    >>> model = ns.MLP((2, 3, 1), activation="tanh", seed=0)
+    >>> X, Y = rng.normal(size=(4, 2)), rng.normal(size=(4, 1))
+    >>> report = ns.check_gradients(model, X, Y, "mse")
+    >>> report.passed, [entry.name for entry in report.entries]
+    (True, ['layers[0].W', 'layers[0].b', 'layers[1].W', 'layers[1].b'])
+    >>> ns.check_gradients(model, X, Y, "mse", directions=3).passed
+    True
     """
     method = check_method(method)
     if not hasattr(model, "layers") or not hasattr(model, "loss_and_grads"):
         raise ArgumentError(f"model must be an nnspec MLP, got {describe(model)}")
-    require_float64(model.dtype, "the model")
-    if np.dtype(model.dtype) != np.float64:
-        raise ArgumentError(f"the model must be float64, got {model.dtype}")
+    require_float64(model.dtype, "the model", exact=True)
     X = finite_array(X, "X")
     require_float64(X.dtype, "X")
     loss = resolve_loss(loss)
@@ -147,6 +221,19 @@ def check_gradients(
     default = TOLERANCES[(method, smooth or method == "complex")]
     tolerance = default if tolerance is None else positive_float(tolerance, "tolerance")
     value, analytic = model.copy().loss_and_grads(X, Y, loss, from_logits=from_logits)
+    if directions is not None:
+        count = positive_int(directions, "directions")
+        report = _along_directions(
+            model, X, Y, loss, method, value, analytic, tolerance, count, seed, from_logits
+        )
+    else:
+        report = _entry_by_entry(model, X, Y, loss, method, value, analytic, tolerance, from_logits)
+    if raise_exception:
+        report.raise_if_failed()
+    return report
+
+
+def _entry_by_entry(model, X, Y, loss, method, value, analytic, tolerance, from_logits):
     twin = model.copy(dtype=np.complex128 if method == "complex" else None)
     reference = []
     for layer in twin.layers:
@@ -158,7 +245,4 @@ def check_gradients(
             target[...] = start
         reference.append(tuple(pair))
     floor = noise_floor(method, value, analytic, tolerance)
-    report = compare_gradients(analytic, reference, method=method, tolerance=tolerance, floor=floor)
-    if raise_exception:
-        report.raise_if_failed()
-    return report
+    return compare_gradients(analytic, reference, method=method, tolerance=tolerance, floor=floor)

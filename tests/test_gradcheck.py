@@ -254,13 +254,31 @@ def test_report_types_and_compare_gradients():
     passing.raise_if_failed()
 
 
-def test_noise_floor_is_the_documented_round_off_level():
-    eps = np.finfo(float).eps
+def test_noise_floor_is_a_round_off_level_that_lets_zero_entries_pass_and_errors_fail():
     grads = [(np.array([[2.0, -0.5]]), np.array([0.25]))]
-    floor = gradcheck.noise_floor("complex", 3.0, grads, 1e-12)
-    assert floor == pytest.approx(10 * eps * 2.0 / 1e-12, rel=1e-15)
-    floor = gradcheck.noise_floor("central", -3.0, grads, 1e-6)
-    assert floor == pytest.approx(10 * eps * (3.0 / 1e-5 + 2.0) / 1e-6, rel=1e-15)
+    # The noise (floor * tolerance) does not depend on the tolerance asked for ...
+    for method in ("central", "richardson", "complex"):
+        noises = [gradcheck.noise_floor(method, 3.0, grads, t) * t for t in (1e-4, 1e-6, 1e-12)]
+        np.testing.assert_allclose(noises, noises[0], rtol=1e-12)
+    # ... grows with |L| where differences subtract two losses, and not for the complex step,
+    central = [gradcheck.noise_floor("central", value, grads, 1e-6) for value in (1.0, -1.0, 100.0)]
+    assert central[0] == central[1] < central[2]
+    complex_step = [gradcheck.noise_floor("complex", value, grads, 1e-12) for value in (1.0, 100.0)]
+    assert complex_step[0] == complex_step[1]
+    # ... grows with the largest gradient entry, and stays far below an O(1) gradient.
+    assert gradcheck.noise_floor("complex", 1.0, [(10 * grads[0][0], grads[0][1])], 1e-12) > complex_step[0]
+    assert gradcheck.noise_floor("central", 1.0, grads, 1e-6) * 1e-6 < 1e-9
+    # A truly zero bias gradient (mean residual 0) passes; a planted 1e-3 error still fails.
+    model = ns.MLP((3, 1), seed=0)
+    residual = RNG.normal(size=(5, 1))
+    Y = model.forward(X) + residual - residual.mean()
+    report = ns.check_gradients(model, X, Y, "mse")
+    assert report.passed and abs(report.entries[1].analytic) < report.floor
+    _, right = model.loss_and_grads(X, Y, "mse")
+    wrong = [(right[0][0] * 1.001, right[0][1])]
+    assert not gradcheck.compare_gradients(
+        wrong, right, method="central", tolerance=1e-6, floor=report.floor
+    ).passed
     # A tiny entry next to large ones: relative to the floor, not to itself.
     report = gradcheck.compare_gradients(
         [(np.array([[1.0, 1e-9]]), np.array([1.0]))],
@@ -271,3 +289,107 @@ def test_noise_floor_is_the_documented_round_off_level():
     )
     assert report.entries[0].relative_error == pytest.approx(1e-10 / 1e-3, rel=1e-6)
     assert "compared absolutely" in str(report)
+
+
+def test_numerical_gradient_has_a_public_home():
+    from nnspec import differences
+
+    assert ns.numerical_gradient is differences.numerical_gradient is gradcheck.numerical_gradient
+    assert not differences.__name__.split(".")[-1].startswith("_")
+
+
+@pytest.mark.parametrize("method", ["central", "richardson", "complex"])
+def test_directional_derivative_is_the_gradient_projected(method):
+    x = np.array([[0.3, -0.7], [0.5, 1.2]])
+    direction = np.array([[1.0, -2.0], [0.5, 3.0]])
+    exact = np.sum(smooth_derivative(x) * direction)
+    numeric = ns.gradcheck.directional_derivative(smooth, x, direction, method)
+    assert isinstance(numeric, float)
+    assert numeric == pytest.approx(
+        exact, rel={"central": 1e-9, "richardson": 1e-11, "complex": 1e-15}[method]
+    )
+
+
+def test_directional_derivative_costs_two_evaluations_whatever_the_size():
+    calls = []
+
+    def f(v):
+        calls.append(1)
+        return np.sum(v**2)
+
+    x = np.linspace(-1, 1, 1000)
+    ns.gradcheck.directional_derivative(f, x, np.ones_like(x))
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"direction": np.ones(3)}, "direction must have the shape of x"),
+        ({"direction": np.ones(2, dtype=np.float32)}, "direction is float32"),
+        ({"direction": np.array([1.0, np.inf])}, "direction must be finite"),
+        ({"method": "forward"}, "method must be one of"),
+        ({"f": None}, "f must be callable"),
+    ],
+)
+def test_directional_derivative_argument_errors(kwargs, message):
+    arguments = {"f": smooth, "x": np.array([0.5, 0.25]), "direction": np.ones(2), **kwargs}
+    with pytest.raises(ns.ArgumentError, match=message):
+        ns.gradcheck.directional_derivative(**arguments)
+
+
+@pytest.mark.parametrize("method", ["central", "richardson", "complex"])
+def test_random_directions_pass_on_a_correct_network(method):
+    model = ns.MLP((3, 4, 2), activation="tanh", output="softmax", seed=3)
+    report = ns.check_gradients(model, X, Y_ONEHOT, "cce", method, directions=5)
+    assert report.passed and report.method == method
+    assert [e.name for e in report.entries] == [f"direction[{j}]" for j in range(5)]
+    assert all(e.index == () for e in report.entries)
+    assert report.worst.relative_error <= report.worst.tolerance / 10
+
+
+@pytest.mark.parametrize("method", ["central", "richardson", "complex"])
+@pytest.mark.parametrize(("index", "which"), [(0, "dW"), (1, "db")])
+def test_random_directions_catch_a_planted_error(monkeypatch, method, index, which):
+    model = ns.MLP((3, 4, 2), activation="sigmoid", seed=5)
+    _plant(monkeypatch, model.layers[index], which, factor=1.01)
+    report = ns.check_gradients(model, X, Y_REAL, "mse", method, directions=4)
+    assert not report.passed
+    with pytest.raises(ns.GradientMismatch, match=r"direction\["):
+        ns.check_gradients(model, X, Y_REAL, "mse", method, directions=4, raise_exception=True)
+
+
+def test_random_directions_are_seeded_and_leave_the_model_unchanged():
+    model = ns.MLP((3, 4, 2), seed=2)
+    before = [(W.copy(), b.copy()) for W, b in model.parameters()]
+    first = ns.check_gradients(model, X, Y_REAL, "mse", directions=3, seed=7)
+    again = ns.check_gradients(model, X, Y_REAL, "mse", directions=3, seed=7)
+    other = ns.check_gradients(model, X, Y_REAL, "mse", directions=3, seed=8)
+    assert first == again
+    assert [e.analytic for e in first.entries] != [e.analytic for e in other.entries]
+    for (W, b), (W0, b0) in zip(model.parameters(), before):
+        np.testing.assert_array_equal(W, W0)
+        np.testing.assert_array_equal(b, b0)
+    with pytest.raises(ns.ArgumentError, match="directions must be a positive integer"):
+        ns.check_gradients(model, X, Y_REAL, "mse", directions=0)
+
+
+def test_float16_model_is_refused_once_with_its_dtype(monkeypatch):
+    model = ns.MLP((3, 4, 2), seed=2)
+    monkeypatch.setattr(ns.MLP, "dtype", property(lambda self: np.dtype(np.float16)))
+    with pytest.raises(ns.ArgumentError, match="the model must be float64, got float16"):
+        ns.check_gradients(model, X, Y_REAL, "mse")
+
+
+def test_complex_step_evaluates_f_once_per_entry_unless_a_derivative_is_zero():
+    calls = []
+
+    def f(v):
+        calls.append(1)
+        return np.sum(v**2)
+
+    ns.numerical_gradient(f, np.array([0.5, -1.0, 2.0]), "complex")
+    assert len(calls) == 3
+    calls.clear()
+    ns.numerical_gradient(f, np.array([0.0, 1.0]), "complex")  # Im (ih)^2 = 0: look closer at 0
+    assert len(calls) > 2
