@@ -189,10 +189,9 @@ class MeanSquaredError(Loss):
     $$L = \frac1n \sum_i (\hat y_i - y_i)^2, \qquad
     \frac{\partial L}{\partial \hat y} = \frac{2(\hat y - y)}{n}.$$
 
-    Parameters
-    ----------
-    y_true, y_pred : array, shape (batch, k) (any shape, the same for both)
-        Targets and predictions. ``from_logits`` is refused: the MSE compares values directly.
+    Calling ``loss(y_true, y_pred)`` takes:
+
+    - ``y_true``, ``y_pred``: array, shape (batch, k) (any shape, the same for both). Targets and predictions. ``from_logits`` is refused: the MSE compares values directly.
 
     Returns
     -------
@@ -237,12 +236,10 @@ class BinaryCrossentropy(Loss):
     From logits $z$: $L = \frac1n\sum_i \operatorname{softplus}(z_i) - z_i y_i$ and
     $\partial L/\partial z = (\sigma(z) - y)/n$.
 
-    Parameters
-    ----------
-    y_true : array, shape (batch, k)
-        Labels in {0, 1} or label probabilities in [0, 1].
-    y_pred : array, shape (batch, k)
-        Probabilities in [0, 1], or logits with ``from_logits=True``.
+    Calling ``loss(y_true, y_pred)`` takes:
+
+    - ``y_true``: array, shape (batch, k). Labels in {0, 1} or label probabilities in [0, 1].
+    - ``y_pred``: array, shape (batch, k). Probabilities in [0, 1], or logits with ``from_logits=True``.
 
     Returns
     -------
@@ -304,12 +301,10 @@ class CategoricalCrossentropy(Loss):
     From logits $z$: $L = \frac1B \sum_b \operatorname{logsumexp}(z_b) - \sum_i
     y_{bi} z_{bi}$ and $\partial L/\partial z = (\operatorname{softmax}(z) - y)/B$.
 
-    Parameters
-    ----------
-    y_true : array, shape (batch, k) or (k,)
-        One-hot rows or class-probability rows, each summing to 1.
-    y_pred : array, shape (batch, k) or (k,)
-        Probability rows summing to 1, or logits with ``from_logits=True``.
+    Calling ``loss(y_true, y_pred)`` takes:
+
+    - ``y_true``: array, shape (batch, k) or (k,). One-hot rows or class-probability rows, each summing to 1.
+    - ``y_pred``: array, shape (batch, k) or (k,). Probability rows summing to 1, or logits with ``from_logits=True``.
 
     Returns
     -------
