@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import numpy as np
 import pytest
 import yaml
 
@@ -89,3 +90,38 @@ def test_every_page_of_the_navigation_was_built(site_dir):
         if not _target(site_dir, site_dir / "index.html", site.url_of(source)).exists()
     ]
     assert missing == []
+
+
+def _playground_links(site_dir: Path, pages) -> list[tuple[Path, dict[str, str]]]:
+    from urllib.parse import parse_qs
+
+    playground = (site_dir / "playground" / "index.html").resolve()
+    found = []
+    for page, collector in pages.items():
+        for tag, _, value in collector.references:
+            parts = urlsplit(value)
+            if (
+                tag == "a"
+                and parts.query
+                and not parts.scheme
+                and _target(site_dir, page, parts.path) == playground
+            ):
+                found.append((page, {key: values[0] for key, values in parse_qs(parts.query).items()}))
+    return found
+
+
+def test_links_into_the_playground_prefill_a_derivation_that_works(site_dir, pages):
+    """The pages link examples into the playground; each link's fields must give a derivative."""
+    import nnspec as ns
+
+    links = _playground_links(site_dir, pages)
+    linking_pages = {page.relative_to(site_dir).parts[0] for page, _ in links}
+    assert {"chain-rule", "cli", "notebooks"} <= linking_pages, linking_pages
+    for page, fields in links:
+        wrt = [name.strip() for name in fields["wrt"].split(",")]
+        result = ns.derivation(fields["expr"], wrt, at=fields.get("at") or None, timeout=60)
+        assert list(result.partials) == wrt, (page, fields)
+        if fields.get("at"):
+            assert all(np.isfinite(value) for value in result.partial_values.values()), (page, fields)
+        if fields.get("steps"):
+            assert ns.chain_rule(fields["expr"], wrt[0], timeout=60).derivative is not None
