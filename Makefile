@@ -17,7 +17,8 @@ export PYTHONHASHSEED := 0
 
 # Stops with a clear message when no Python >= 3.10 was found.
 check-python = @$(1) -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null || { \
-	echo "nnspec needs Python >= 3.10 (3.10-3.13 are tested); '$(1)' is not one." >&2; \
+	found="$$(command -v $(1) >/dev/null 2>&1 && $(1) --version 2>&1 | head -n 1)"; \
+	echo "nnspec needs Python >= 3.10 (3.10-3.13 are tested); '$(1)' is $${found:-not found}." >&2; \
 	echo "Install one (e.g. python3.12) or run: make PYTHON=/path/to/python3.x" >&2; exit 1; }
 
 $(STAMP): pyproject.toml
