@@ -1,6 +1,12 @@
 # The two commands a newcomer needs: `make serve` (build and serve the site) and
 # `make test` (the whole test suite). Each creates .venv and installs what it needs.
-PYTHON ?= python3
+# nnspec needs Python >= 3.10 (stock macOS python3 is 3.9): take the newest python3.13 ...
+# python3.10 on PATH that runs, else python3; `make PYTHON=/path/to/python3.x` overrides.
+SUPPORTED := python3.13 python3.12 python3.11 python3.10
+find_python = $(firstword $(foreach p,$(1),$(shell $(p) -c 'import sys; sys.exit(sys.version_info < (3, 10))' >/dev/null 2>&1 && echo $(p))))
+ifndef PYTHON
+PYTHON := $(or $(call find_python,$(SUPPORTED) python3),python3)
+endif
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -12,9 +18,16 @@ WHEELS_STAMP := $(WHEELS)/.installed
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: install serve build lint test unit bench mutate clean
+.PHONY: install serve build lint test unit test-min bench mutate clean
+
+# Stops with a clear message when no Python >= 3.10 was found.
+check-python = @$(1) -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null || { \
+	found="$$(command -v $(1) >/dev/null 2>&1 && $(1) --version 2>&1 | head -n 1)"; \
+	echo "nnspec needs Python >= 3.10 (3.10-3.13 are tested); '$(1)' is $${found:-not found}." >&2; \
+	echo "Install one (e.g. python3.12) or run: make PYTHON=/path/to/python3.x" >&2; exit 1; }
 
 $(STAMP): pyproject.toml
+	$(call check-python,$(PYTHON))
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
@@ -50,6 +63,30 @@ test: lint build
 unit: install
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/pytest tests -n 2 --dist loadgroup
 
+# The same tests against the lowest versions pyproject.toml declares (constraints/minimum.txt),
+# on the oldest supported Python found: unit tests, docstring examples, every page's blocks,
+# the strict site build and its links. The browser tests run in `make test` only.
+MIN_VENV ?= .venv-min
+MIN_CONSTRAINTS ?= constraints/minimum.txt
+# numpy 2.0.0 has no wheels for 3.13, so the oldest of 3.10-3.12 found runs it.
+ifndef MIN_PYTHON
+MIN_PYTHON = $(or $(call find_python,python3.10 python3.11 python3.12),$(PYTHON))
+endif
+
+$(MIN_VENV)/.installed: pyproject.toml $(MIN_CONSTRAINTS)
+	$(call check-python,$(MIN_PYTHON))
+	rm -rf $(MIN_VENV)
+	$(MIN_PYTHON) -m venv $(MIN_VENV)
+	$(MIN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(MIN_VENV)/bin/python -m pip install --quiet -c $(MIN_CONSTRAINTS) -e ".[test]"
+	touch $@
+
+test-min: $(MIN_VENV)/.installed $(NODE_STAMP) $(WHEELS_STAMP)
+	$(MIN_VENV)/bin/python constraints/check_minimum.py
+	$(MIN_VENV)/bin/mkdocs build --strict --quiet -d $(abspath $(MIN_VENV))/site
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 NNSPEC_SITE_DIR=$(abspath $(MIN_VENV))/site \
+		$(MIN_VENV)/bin/pytest -n 2 --ignore=tests/test_site.py --ignore=tests/test_playground.py
+
 bench: install
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	$(BIN)/python bench/run_all.py
@@ -62,4 +99,4 @@ mutate: install
 	$(BIN)/python bench/mutation.py $(MUTATE_ARGS)
 
 clean:
-	rm -rf $(VENV) site .pytest_cache node_modules $(WHEELS) mutants
+	rm -rf $(VENV) $(MIN_VENV) site .pytest_cache node_modules $(WHEELS) mutants
