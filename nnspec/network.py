@@ -261,9 +261,9 @@ class MLP:
     ----------
     sizes : sequence of int
         Widths from input to output, e.g. ``(2, 4, 1)``: 2 inputs, a hidden layer of 4, 1 output.
-    activation : str
+    activation : str or Activation
         Hidden-layer activation (default ``"tanh"``).
-    output : str
+    output : str or Activation
         Output-layer activation (default ``"identity"``).
     init : str
         Kernel initializer for every layer.
