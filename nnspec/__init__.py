@@ -38,6 +38,7 @@ _HOMES = {
     "ExpressionError": "errors",
     "GradientMismatch": "errors",
     "ShapeError": "errors",
+    "directional_derivative": "differences",
     "ChainRule": "expressions",
     "Derivation": "expressions",
     "chain_rule": "expressions",
@@ -83,6 +84,7 @@ _HOMES = {
 }
 _SUBMODULES = (
     "activations",
+    "differences",
     "errors",
     "expressions",
     "gradcheck",
@@ -156,6 +158,8 @@ __all__ = [
     "critical_learning_rate",
     "derivation",
     "derive",
+    "differences",
+    "directional_derivative",
     "elu",
     "errors",
     "expressions",

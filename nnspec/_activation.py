@@ -31,6 +31,10 @@ class Activation:
     from `nnspec._sympy_activations` by ``name`` and ``parameters``; a subclass written
     elsewhere overrides ``_expr(x)`` instead.
 
+    Layers use two unchecked fast paths, `value_into` and `value_and_grad_into`, which a
+    subclass may override to avoid temporaries (``fused = True`` says the second one is
+    worth calling: a layer then keeps $f'(Z)$ from its forward pass).
+
     Attributes
     ----------
     name : str
@@ -66,10 +70,8 @@ class Activation:
     complex_safe = True
     elementwise = True
 
-    #: Optional in-place form ``(z, out) -> out`` that allocates nothing (used in training).
-    _value_into = None
-    #: Optional ``(z, out, grad_out) -> out`` filling f(z) and f'(z) in one go (used by Dense).
-    _value_and_grad_into = None
+    #: True when `value_and_grad_into` is cheaper than `value_into` now and `grad` later.
+    fused = False
 
     def _check(self, z) -> np.ndarray:
         array = inexact_array(z, "z")
@@ -83,9 +85,36 @@ class Activation:
     def __call__(self, z, *, out=None):
         """Value $f(z)$, elementwise; shape and dtype of ``z`` (written into ``out`` if given)."""
         array = self._check(z)
-        if out is not None and self._value_into is not None:
-            return self._value_into(array, out)
+        if out is not None:
+            return self.value_into(array, out)
         return self._evaluate(self._value, array, out)
+
+    def value_into(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """$f(z)$ written into ``out``, which is returned; no input checks.
+
+        The caller guarantees that ``z`` is a floating ndarray (complex only when
+        ``complex_safe``) and ``out`` an array of its shape. Overridden to allocate
+        nothing where numpy allows (``np.tanh(z, out=out)``).
+        """
+        return self._evaluate(self._value, z, out)
+
+    def value_and_grad_into(self, z: np.ndarray, out: np.ndarray, grad_out: np.ndarray) -> np.ndarray:
+        """$f(z)$ into ``out`` and $f'(z)$ into ``grad_out``; returns ``out``; no input checks.
+
+        The caller guarantees what `value_into` needs, with ``grad_out`` of the same shape
+        and dtype; ``out`` may be ``z`` itself (overwritten). Where ``z`` is NaN, ``out`` is
+        NaN and ``grad_out`` unspecified. Activations with ``fused = True`` compute both in
+        one pass (ReLU, GELU); this default computes $f'$ first, then $f$.
+
+        Examples
+        --------
+        >>> z = np.array([-1.0, 2.0])
+        >>> value, grad = np.empty(2), np.empty(2)
+        >>> ns.relu.value_and_grad_into(z, value, grad) is value, value.tolist() == [0, 2], grad.tolist()
+        (True, True, [0.0, 1.0])
+        """
+        self._evaluate(self._grad, z, grad_out)
+        return self.value_into(z, out)
 
     def grad(self, z, *, out=None):
         """Derivative $f'(z)$, elementwise; shape and dtype of ``z``."""
@@ -133,4 +162,6 @@ class Activation:
         return expression(self.name, x, **self.parameters)
 
     def __repr__(self) -> str:
-        return f"nnspec.{self.name}"
+        if type(self).__module__.startswith("nnspec."):
+            return f"nnspec.{self.name}"
+        return f"<{type(self).__qualname__} activation {self.name!r}>"  # a user's subclass

@@ -36,7 +36,7 @@ class ReLU(Activation):
     def _value(self, z):
         return np.maximum(z, 0)
 
-    def _value_into(self, z, out):
+    def value_into(self, z, out):
         return np.maximum(z, 0, out=out)
 
     def _grad(self, z):
@@ -47,9 +47,10 @@ class ReLU(Activation):
         mask = np.sign(self(z) if value is None else value, out=out)
         return np.multiply(mask, upstream, out=mask)
 
-    @staticmethod
-    def _value_and_grad_into(z, out, grad_out):
-        """Dense layers' fast path: ``grad_out = (z > 0)`` and ``out = z * grad_out``.
+    fused = True
+
+    def value_and_grad_into(self, z, out, grad_out):
+        """``grad_out = (z > 0)`` and ``out = z * grad_out`` (see `Activation.value_and_grad_into`).
 
         Two cheap passes instead of ``maximum`` and, later, ``sign``. A NaN in ``z`` still gives
         NaN in ``out`` (NaN * 0), so it reaches the network's output, where the training step

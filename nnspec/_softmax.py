@@ -9,6 +9,8 @@ from .errors import ArgumentError, ShapeError
 
 __all__ = ["Softmax"]
 
+NOT_ELEMENTWISE = "softmax is not elementwise: use softmax.jacobian(z) or softmax.vjp(z, upstream)"
+
 
 class Softmax(Activation):
     r"""Softmax along ``axis``: $s_i = e^{z_i - m} / \sum_j e^{z_j - m}$, $m = \max_j z_j$.
@@ -51,8 +53,15 @@ class Softmax(Activation):
         np.copyto(out, result)
         return out
 
+    def value_into(self, z, out):
+        """Softmax of ``z`` along the last axis, into ``out``."""
+        return self(z, out=out)
+
     def grad(self, z, *, out=None):
-        raise ArgumentError("softmax is not elementwise: use softmax.jacobian(z) or softmax.vjp(z, upstream)")
+        raise ArgumentError(NOT_ELEMENTWISE)
+
+    def value_and_grad_into(self, z, out, grad_out):
+        raise ArgumentError(NOT_ELEMENTWISE)
 
     def jacobian(self, z):
         r"""Jacobian $J_{ij} = s_i(\delta_{ij} - s_j)$ of the last axis.

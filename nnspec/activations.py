@@ -81,7 +81,7 @@ class Identity(Activation):
     def _grad(self, z):
         return propagate_nan(z, np.ones_like(z))
 
-    def _value_into(self, z, out):
+    def value_into(self, z, out):
         np.copyto(out, z)
         return out
 
@@ -135,7 +135,7 @@ class Tanh(Activation):
     def _value(self, z):
         return np.tanh(z)
 
-    def _value_into(self, z, out):
+    def value_into(self, z, out):
         return np.tanh(z, out=out)
 
     def _grad(self, z):
@@ -224,9 +224,11 @@ class GELU(Activation):
         self._parts(z, None, grad)
         return grad
 
-    def _value_and_grad_into(self, z, out, grad_out):
-        r"""Dense layers' path: f(z) into ``out`` (which may be ``z``) and f'(z) into
-        ``grad_out``, sharing $\Phi$ and $\varphi$ between them."""
+    fused = True
+
+    def value_and_grad_into(self, z, out, grad_out):
+        r"""f(z) into ``out`` (which may be ``z``) and f'(z) into ``grad_out``, sharing
+        $\Phi$ and $\varphi$ between them (see `Activation.value_and_grad_into`)."""
         if all(a.flags.c_contiguous for a in (z, out, grad_out)):
             self._parts(z, out, grad_out)
         else:

@@ -103,7 +103,7 @@ class Loss:
     name = "loss"
     accepts_logits = True
 
-    def _inputs(self, y_true, y_pred, from_logits: bool):
+    def _inputs(self, y_true, y_pred, from_logits: bool, targets_checked: bool = False):
         if not isinstance(from_logits, bool):
             raise ArgumentError(f"from_logits must be True or False, got {from_logits!r}")
         if from_logits and not self.accepts_logits:
@@ -112,14 +112,31 @@ class Loss:
                 "meaning for the cross-entropies"
             )
         pred = finite_array(y_pred, "y_pred", allow_complex=True)
-        true = finite_array(y_true, "y_true")
+        true = y_true if targets_checked else finite_array(y_true, "y_true")
         same_shape(true, pred, "y_true", "y_pred")
         if pred.size == 0:
             raise ShapeError("y_pred is empty; a loss needs at least one prediction")
-        self._check_targets(true)
+        if not targets_checked:
+            self._check_targets(true)
         if not from_logits:
             self._check_predictions(pred)
         return true, pred
+
+    def check_targets(self, y_true) -> np.ndarray:
+        """``y_true`` as a finite floating array, or `ArgumentError` if it is not valid targets.
+
+        What every loss call checks of its targets (the cross-entropies want values in
+        [0, 1], the categorical one rows that sum to 1). A training loop checks its whole
+        target set once with this, then passes each batch with ``targets_checked=True``.
+
+        Examples
+        --------
+        >>> ns.categorical_crossentropy.check_targets([[0, 1], [1, 0]]).dtype
+        dtype('float64')
+        """
+        true = finite_array(y_true, "y_true")
+        self._check_targets(true)
+        return true
 
     def _check_targets(self, y_true):
         pass
@@ -141,9 +158,14 @@ class Loss:
             result = self._grad_logits(true, pred) if from_logits else self._grad(true, pred)
         return np.asarray(result, dtype=pred.dtype)
 
-    def value_and_grad(self, y_true, y_pred, *, from_logits: bool = False):
-        """``(value, grad)`` in one call: the inputs are checked once and shared work is done once."""
-        true, pred = self._inputs(y_true, y_pred, from_logits)
+    def value_and_grad(self, y_true, y_pred, *, from_logits: bool = False, targets_checked: bool = False):
+        """``(value, grad)`` in one call: the inputs are checked once and shared work is done once.
+
+        ``targets_checked=True`` skips the checks of `check_targets`: the caller guarantees
+        that ``y_true`` is an array it returned (or a slice of one). ``y_pred`` and the
+        shapes are checked either way.
+        """
+        true, pred = self._inputs(y_true, y_pred, from_logits, targets_checked)
         return self._value_and_grad(true, pred, from_logits)
 
     def _value_and_grad(self, true, pred, from_logits):

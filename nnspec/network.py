@@ -165,7 +165,7 @@ class Dense:
         ``in_place=True`` lets a fused derivative (ReLU) write $\delta$ over ``dA``.
         """
         _, Z, A, buffers = self._cache
-        if self.activation._value_and_grad_into is not None:
+        if self.activation.fused:
             return np.multiply(dA, buffers["fprime"], out=dA if in_place else buffers["delta"])
         return self.activation.vjp(Z, dA, A, out=buffers["delta"])
 
@@ -180,9 +180,8 @@ class Dense:
         buffers = self._buffers(X.shape[0], dtype)
         Z = np.matmul(X, self.W, out=buffers["Z"])
         _blas.add_to_rows(Z, self.b, buffers["ones"])
-        both = self.activation._value_and_grad_into
-        if both is not None:  # f and f' in one go; Z is not needed again, so A overwrites it
-            A = both(Z, buffers["A"], buffers["fprime"])  # buffers["A"] is Z here
+        if self.activation.fused:  # f and f' in one go; Z is not needed again, so A overwrites it
+            A = self.activation.value_and_grad_into(Z, buffers["A"], buffers["fprime"])  # "A" is Z
         else:
             A = self.activation(Z, out=buffers["A"])
         self._cache = (X, Z, A, buffers)
@@ -196,7 +195,7 @@ class Dense:
             if len(self._workspace) >= 4:  # e.g. a full batch, a last partial batch, a gradcheck copy
                 self._workspace.clear()
             Z = np.empty((batch, self.fan_out), dtype)
-            fused = self.activation._value_and_grad_into is not None
+            fused = self.activation.fused
             buffers = {
                 "Z": Z,
                 "A": Z if fused else np.empty((batch, self.fan_out), dtype),  # see _forward
@@ -237,7 +236,14 @@ class Dense:
         return twin
 
     def __repr__(self) -> str:
-        return f"Dense({self.fan_in}, {self.fan_out}, activation={self.activation.name!r})"
+        return f"Dense({self.fan_in}, {self.fan_out}, activation={_spelled(self.activation)})"
+
+
+def _spelled(activation: Activation) -> str:
+    """How to pass ``activation`` again: its registry name, or its repr when parameterized."""
+    if activations.ACTIVATIONS.get(activation.name) == activation:
+        return repr(activation.name)
+    return repr(activation)
 
 
 def _backward_then_update(layer, dA, optimizer, *, input_gradient=True, overwrite_dA=False):
@@ -255,9 +261,9 @@ class MLP:
     ----------
     sizes : sequence of int
         Widths from input to output, e.g. ``(2, 4, 1)``: 2 inputs, a hidden layer of 4, 1 output.
-    activation : str
+    activation : str or Activation
         Hidden-layer activation (default ``"tanh"``).
-    output : str
+    output : str or Activation
         Output-layer activation (default ``"identity"``).
     init : str
         Kernel initializer for every layer.
@@ -366,8 +372,8 @@ class MLP:
         return clone
 
     def __repr__(self) -> str:
-        hidden = self.layers[0].activation.name if len(self.layers) > 1 else None
+        hidden = _spelled(self.layers[0].activation) if len(self.layers) > 1 else None
         return (
-            f"MLP(sizes={self.sizes}, activation={hidden!r}, "
-            f"output={self.layers[-1].activation.name!r}, dtype={self.dtype})"
+            f"MLP(sizes={self.sizes}, activation={hidden}, "
+            f"output={_spelled(self.layers[-1].activation)}, dtype={self.dtype})"
         )

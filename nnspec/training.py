@@ -109,6 +109,10 @@ class TrainStep:
         dtype is converted first. A non-finite output or loss is returned as ``inf`` without
         updating the model.
         """
+        return self._step(X, Y, targets_checked=False)
+
+    def _step(self, X, Y, *, targets_checked: bool) -> float:
+        """The step; `train` passes ``targets_checked=True`` after checking all of its targets."""
         model = self.model
         output = model.forward(X)
         Y = Y if isinstance(Y, np.ndarray) else np.asarray(Y, dtype=output.dtype)
@@ -116,7 +120,9 @@ class TrainStep:
             raise ShapeError(f"Y must have the output's shape {output.shape}, got {Y.shape}")
         if not np.isfinite(output).all():
             return float("inf")
-        value, upstream = self.loss.value_and_grad(Y, output, from_logits=self.from_logits)
+        value, upstream = self.loss.value_and_grad(
+            Y, output, from_logits=self.from_logits, targets_checked=targets_checked
+        )
         if not np.isfinite(value):
             return float("inf")
         model.backward_update(upstream, self.optimizer, overwrite_dY=True)
@@ -205,8 +211,10 @@ def train(
         raise ShapeError(f"X and Y must be 2-D with the same number of rows, got {X.shape} and {Y.shape}")
     if X.shape[1] != model.sizes[0]:
         raise ShapeError(f"X has {X.shape[1]} columns but layer 0 expects {model.sizes[0]}")
+    if Y.shape[1] != model.sizes[-1]:
+        raise ShapeError(f"Y has {Y.shape[1]} columns but the model has {model.sizes[-1]} outputs")
     X = X.astype(model.dtype, copy=False)
-    Y = Y.astype(model.dtype, copy=False)
+    Y = step.loss.check_targets(Y.astype(model.dtype, copy=False))  # once: batches skip it
     n = X.shape[0]
     batch_size = n if batch_size is None else positive_int(batch_size, "batch_size")
     batches = _Batches(X, Y, batch_size, as_generator(seed, "seed"))
@@ -216,7 +224,7 @@ def train(
         for _ in range(epochs):
             total = 0.0
             for x, y in batches:
-                value = step(x, y)
+                value = step._step(x, y, targets_checked=True)
                 step_losses.append(value)
                 total += value * x.shape[0]
                 first = value if first is None else first

@@ -113,6 +113,31 @@ def test_softmax_jacobian_matches_sympy_and_vjp():
 def test_softmax_is_not_elementwise():
     with pytest.raises(ns.ArgumentError, match="not elementwise"):
         ns.softmax.grad(np.zeros(3))
+    with pytest.raises(ns.ArgumentError, match="not elementwise"):
+        ns.softmax.value_and_grad_into(np.zeros(3), np.empty(3), np.empty(3))
+    out = np.empty((2, 3))
+    assert ns.softmax.value_into(np.zeros((2, 3)), out) is out and np.allclose(out, 1 / 3)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("f", ELEMENTWISE, ids=repr)
+def test_fast_paths_match_value_and_grad(f, dtype):
+    z = np.concatenate([GRID, EXTREMES]).astype(dtype)
+    out = np.full_like(z, np.nan)
+    assert f.value_into(z, out) is out
+    np.testing.assert_array_equal(out, f(z))
+    value, grad = np.full_like(z, np.nan), np.full_like(z, np.nan)
+    assert f.value_and_grad_into(z, value, grad) is value
+    np.testing.assert_array_equal(value, f(z))
+    np.testing.assert_array_equal(grad, f.grad(z))
+    alias, grad_alias = z.copy(), np.full_like(z, np.nan)  # out may be z itself
+    f.value_and_grad_into(alias, alias, grad_alias)
+    np.testing.assert_array_equal(alias, f(z))
+    np.testing.assert_array_equal(grad_alias, f.grad(z))
+
+
+def test_fused_activations_are_the_ones_with_a_one_pass_derivative():
+    assert {f.name for f in ELEMENTWISE if f.fused} == {"relu", "gelu"}
 
 
 def test_unknown_name_lists_valid_ones():
@@ -214,6 +239,7 @@ def test_defaults_are_the_module_level_activations():
     assert ns.LeakyReLU(0.2) != ns.leaky_relu and ns.ELU(0.5) != ns.ELU(0.25)
     assert len({ns.LeakyReLU(0.2), ns.LeakyReLU(0.2), ns.leaky_relu}) == 2
     assert repr(ns.LeakyReLU(0.2)) == "nnspec.LeakyReLU(slope=0.2)" and repr(ns.ELU()) == "nnspec.elu"
+    assert repr(ns.ELU(alpha=0.5)) == "nnspec.ELU(alpha=0.5)"
     # the SymPy default is the exact decimal of the numeric one: 1/100, not 0.01's binary value
     assert symbolic_activations.leaky_relu.slope == sp.Rational(1, 100)
     assert symbolic_activations.elu.alpha == 1

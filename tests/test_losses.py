@@ -148,6 +148,26 @@ def test_value_and_grad_equals_the_two_calls(name, y, p, from_logits):
     np.testing.assert_allclose(grad, loss.grad(y, p, from_logits=from_logits), rtol=1e-13, atol=1e-17)
 
 
+@pytest.mark.parametrize(("name", "y", "p", "from_logits"), CASES, ids=IDS)
+def test_value_and_grad_with_targets_checked_is_the_same(name, y, p, from_logits):
+    loss = ns.loss(name)
+    checked = loss.value_and_grad(y, p, from_logits=from_logits)
+    trusted = loss.value_and_grad(loss.check_targets(y), p, from_logits=from_logits, targets_checked=True)
+    assert trusted[0] == checked[0]
+    np.testing.assert_array_equal(trusted[1], checked[1])
+
+
+def test_check_targets_refuses_what_the_loss_refuses():
+    with pytest.raises(ns.ArgumentError, match="y_true"):
+        ns.categorical_crossentropy.check_targets([[0.5, 0.6]])
+    with pytest.raises(ns.ArgumentError, match="y_true"):
+        ns.binary_crossentropy.check_targets([[1.5]])
+    with pytest.raises(ns.ArgumentError, match="finite"):
+        ns.mse.check_targets([[np.inf]])
+    with pytest.raises(ns.ShapeError):  # shapes are still compared when the targets are trusted
+        ns.mse.value_and_grad(np.zeros((2, 1)), np.zeros((2, 2)), targets_checked=True)
+
+
 def test_sympy_is_imported_only_by_the_symbolic_methods():
     import ast
     import inspect

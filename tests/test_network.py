@@ -255,3 +255,34 @@ def test_copy_is_independent_and_keeps_classes():
     assert type(twin) is ns.MLP and all(type(layer) is ns.Dense for layer in twin.layers)
     complex_twin = model.copy(np.complex128)
     assert complex_twin.layers[0].W.dtype == np.complex128 and model.dtype == np.float64
+
+
+def test_repr_spells_parameterized_activations_in_full():
+    leaky = ns.MLP((2, 3, 1), activation=ns.LeakyReLU(0.2), output=ns.ELU(alpha=0.5))
+    assert repr(leaky) == (
+        "MLP(sizes=(2, 3, 1), activation=nnspec.LeakyReLU(slope=0.2), "
+        "output=nnspec.ELU(alpha=0.5), dtype=float64)"
+    )
+    assert repr(ns.MLP((2, 3, 1), activation=ns.LeakyReLU())) == (
+        "MLP(sizes=(2, 3, 1), activation='leaky_relu', output='identity', dtype=float64)"
+    )
+    assert (
+        repr(ns.Dense(2, 3, ns.LeakyReLU(slope=-0.5)))
+        == "Dense(2, 3, activation=nnspec.LeakyReLU(slope=-0.5))"
+    )
+    assert repr(ns.Dense(2, 3, "gelu")) == "Dense(2, 3, activation='gelu')"
+
+
+def test_repr_of_a_users_activation_names_its_class():
+    class Square(ns.Activation):
+        name = "square"
+
+        def _value(self, z):
+            return z * z
+
+        def _grad(self, z):
+            return 2 * z
+
+    text = repr(ns.Dense(2, 3, Square()))
+    assert text == f"Dense(2, 3, activation=<{Square.__qualname__} activation 'square'>)"
+    assert "nnspec." not in text

@@ -140,3 +140,28 @@ def test_a_step_converts_lists_and_other_dtypes():
     assert first == second
     for (W, _), (W2, _) in zip(model.parameters(), twin.parameters()):
         np.testing.assert_array_equal(W, W2)
+
+
+def test_a_step_still_refuses_invalid_target_values():
+    model, X, Y = _setup(np.float64, batch=8)
+    step = TrainStep(model, "cce", 0.1, from_logits=True)
+    with pytest.raises(ns.ArgumentError, match="y_true"):
+        step(X, 2 * Y)  # rows summing to 2 are not class probabilities
+    with pytest.raises(ns.ArgumentError, match="finite"):
+        step(X, np.where(Y == 1, np.nan, Y))
+
+
+def test_train_checks_all_its_targets_once_then_trains_as_the_steps_do():
+    model, X, Y = _setup(np.float64, batch=64)
+    bad = Y.copy()
+    bad[-1] = 0.5  # one invalid row, in the last batch
+    with pytest.raises(ns.ArgumentError, match="y_true"):
+        ns.train(model, X, bad, loss="cce", learning_rate=0.1, epochs=1, batch_size=16, from_logits=True)
+    with pytest.raises(ns.ShapeError, match="Y has 9 columns but the model has 10 outputs"):
+        ns.train(model, X, Y[:, :9], loss="cce", learning_rate=0.1, epochs=1, batch_size=16, from_logits=True)
+    twin = model.copy()
+    history = ns.train(model, X, Y, loss="cce", learning_rate=0.1, epochs=1, batch_size=64, from_logits=True)
+    step = TrainStep(twin, "cce", 0.1, from_logits=True)
+    assert history.batch_losses.tolist() == [step(X, Y)]
+    for (W, _), (W2, _) in zip(model.parameters(), twin.parameters()):
+        np.testing.assert_array_equal(W, W2)
