@@ -27,6 +27,7 @@ bytecodes, a long call into C (a huge integer product) delays the stop until it 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 import signal
@@ -182,6 +183,26 @@ def _can_raise_here(frame) -> bool:
     return True
 
 
+@contextlib.contextmanager
+def _finalizer_interruptions_unreported():
+    """While a limit runs, an interruption that lands in a finalizer or a weakref callback
+    (where Python prints "Exception ignored in ..." and drops it) is not reported: it is ours,
+    and the next repeat, `REPEAT` seconds later, stops the computation where it can propagate.
+    Other unraisable exceptions still reach the hook that was installed before."""
+    previous = sys.unraisablehook
+
+    def hook(unraisable):
+        if not (isinstance(unraisable.exc_type, type) and issubclass(unraisable.exc_type, _Expired)):
+            previous(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        if sys.unraisablehook is hook:  # unless someone replaced it meanwhile
+            sys.unraisablehook = previous
+
+
 def _run_with_timer(function, args, seconds, expired):
     state = {"fired": 0, "stopping": False}
 
@@ -209,7 +230,8 @@ def _run_with_timer(function, args, seconds, expired):
     previous_handler = signal.signal(signal.SIGALRM, on_alarm)
     try:
         signal.setitimer(signal.ITIMER_REAL, seconds, REPEAT)  # may fire before it even returns
-        return _push(function, args, started + seconds)
+        with _finalizer_interruptions_unreported():
+            return _push(function, args, started + seconds)
     finally:
         state["stopping"] = True  # first, before any call: from here on the handler never raises
         restore()
@@ -238,7 +260,8 @@ def _run_with_watchdog(function, args, seconds, expired):
     watchdog = threading.Thread(target=watch, name="nnspec time limit", daemon=True)
     try:
         watchdog.start()
-        return _push(function, args, time.monotonic() + seconds)
+        with _finalizer_interruptions_unreported():
+            return _push(function, args, time.monotonic() + seconds)
     finally:
         state["done"] = True  # first, before any call: the watchdog raises no more
         with lock:
