@@ -30,7 +30,8 @@ class History:
     Attributes
     ----------
     losses : ndarray, shape (epochs_run,)
-        Mean mini-batch loss of each epoch.
+        Loss of each epoch: the mini-batch losses averaged with each batch weighted by its
+        number of rows (a short last batch counts for its size), i.e. the mean loss per sample.
     batch_losses : ndarray
         Loss of every step.
     diverged : bool
