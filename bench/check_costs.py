@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -74,24 +73,14 @@ def main() -> None:
         sizes, batch = json.loads(args.child[0]), int(args.child[1])
         print(json.dumps(child(tuple(sizes), batch, args.child[2], args.cap)))
         return
+    sys.path.insert(0, str(HERE))
+    from _common import in_process, save
+
     records = []
     for sizes, batch, activation in GRID:
-        done = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--cap",
-                str(args.cap),
-                "--child",
-                json.dumps(list(sizes)),
-                str(batch),
-                activation,
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
+        records.append(
+            in_process(__file__, [json.dumps(list(sizes)), str(batch), activation, "--cap", str(args.cap)])
         )
-        records.append(json.loads(done.stdout.strip().splitlines()[-1]))
         print(records[-1], flush=True)
 
     def cell(value):
@@ -109,8 +98,6 @@ def main() -> None:
     report = f"seconds per reference of nnspec check (mse), one fresh process each, cap {args.cap:g} s\n"
     report += "\n".join(lines)
     print(report)
-    sys.path.insert(0, str(HERE))
-    from _common import save
 
     save("check_costs", {"cap_s": args.cap, "records": records}, report)
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -225,15 +224,10 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(args.simplify, args.cap)))
         return
-    runs = []
-    for _ in range(args.processes):
-        done = subprocess.run(
-            [sys.executable, __file__, "--child", "--simplify", args.simplify, "--cap", str(args.cap)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    sys.path.insert(0, str(HERE))
+    from _common import in_processes, save
+
+    runs = in_processes(__file__, ["--simplify", args.simplify, "--cap", str(args.cap)], args.processes)
     entries, report = summarize(runs)
     header = (
         f"derive corpus, simplify={args.simplify}, cap {args.cap:g} s per entry, "
@@ -241,9 +235,6 @@ def main() -> None:
     )
     print(header)
     print(report)
-    sys.path.insert(0, str(HERE))
-    from _common import save
-
     label = args.label or f"derive_{args.simplify}"
     save(
         label,

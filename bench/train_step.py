@@ -29,6 +29,7 @@ python bench/train_step.py --report [--note TEXT] re-renders the .md from the .j
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import json
 import os
@@ -203,11 +204,8 @@ def _run(kind, dtype, shapes, threads, quick, extras=False, env=None) -> dict:
 
 
 def _torch_available() -> bool:
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Whether PyTorch is installed (looked up, not imported: only the child processes use it)."""
+    return importlib.util.find_spec("torch") is not None
 
 
 def measure(shapes, dtype, threads, processes, quick, extras, fallback, with_torch):

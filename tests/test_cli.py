@@ -163,15 +163,20 @@ def test_help_shows_examples(command):
     assert f"nnspec {command[0] if command else 'derive'} " in result.stdout.split("examples:")[1]
 
 
-def test_planted_backprop_bug_gives_exit_status_1(monkeypatch, capsys):
+def _plant_backward_bug(monkeypatch, gradient: str, factor: float) -> None:
+    """Make every Dense layer's ``gradient`` ("dW" or "db") ``factor`` times too large."""
     correct = ns.network.Dense.backward
 
     def scaled_backward(self, dA, *, input_gradient=True):
         dX = correct(self, dA, input_gradient=input_gradient)
-        self.dW = self.dW * 1.001  # a 0.1 % error in every kernel gradient
+        setattr(self, gradient, getattr(self, gradient) * factor)
         return dX
 
     monkeypatch.setattr(ns.network.Dense, "backward", scaled_backward)
+
+
+def test_planted_backprop_bug_gives_exit_status_1(monkeypatch, capsys):
+    _plant_backward_bug(monkeypatch, "dW", 1.001)  # a 0.1 % error in every kernel gradient
     assert cli.main(["check", "--sizes", "2,3,1"]) == 1
     output = capsys.readouterr().out
     rows = {line.split()[0]: line.split()[1:] for line in output.splitlines() if line.startswith("layers[")}
@@ -239,14 +244,7 @@ def test_check_passes_a_correct_kinked_network_for_every_seed(activation, capsys
 
 
 def test_a_planted_bug_still_fails_with_a_kinked_activation(monkeypatch, capsys):
-    correct = ns.network.Dense.backward
-
-    def scaled_backward(self, dA, *, input_gradient=True):
-        dX = correct(self, dA, input_gradient=input_gradient)
-        self.db = self.db * 1.01  # a 1 % error in every bias gradient
-        return dX
-
-    monkeypatch.setattr(ns.network.Dense, "backward", scaled_backward)
+    _plant_backward_bug(monkeypatch, "db", 1.01)  # a 1 % error in every bias gradient
     for seed in (0, 5):
         assert cli.main(["check", "--sizes", "2,4,4,1", "--activation", "relu", "--seed", str(seed)]) == 1
         assert "MISMATCH layers[2].b vs central differences" in capsys.readouterr().out

@@ -50,18 +50,22 @@ def test_a_step_updates_the_parameters_in_place():
     assert all(not np.array_equal(W, W0) for (W, _), W0 in zip(params, before))
 
 
+def _one_step(path, model, X, Y):
+    """A function taking one SGD step (rate 0.01) on ``(X, Y)`` by the named path."""
+    if path == "TrainStep":
+        step = TrainStep(model, "cce", 0.01, from_logits=True)
+        return lambda: step(X, Y)
+    optimizer = ns.SGD(0.01)
+    return lambda: _manual_step(model, X, Y, optimizer)
+
+
 @pytest.mark.parametrize("path", ["TrainStep", "manual loop"])
 def test_after_the_first_step_no_large_array_is_allocated(path):
     """The buffers are reused: no array the size of an activation or a kernel is made per step."""
     model, X, Y = _setup(np.float32)
     smallest = min(min(layer.W.nbytes, X.shape[0] * layer.fan_out * 4) for layer in model.layers[:-1])
     assert smallest > 64 * 1024  # so allocating any one of them again would break the bound below
-    if path == "TrainStep":
-        step = TrainStep(model, "cce", 0.01, from_logits=True)
-        run = lambda: step(X, Y)  # noqa: E731
-    else:
-        opt = ns.SGD(0.01)
-        run = lambda: _manual_step(model, X, Y, opt)  # noqa: E731
+    run = _one_step(path, model, X, Y)
     run()
     growth, peak = _allocated(run)
     assert peak <= 64 * 1024 and growth <= 4 * 1024
@@ -70,12 +74,7 @@ def test_after_the_first_step_no_large_array_is_allocated(path):
 @pytest.mark.parametrize("path", ["TrainStep", "manual loop"])
 def test_memory_does_not_grow_over_many_steps(path):
     model, X, Y = _setup(np.float32, batch=32)
-    if path == "TrainStep":
-        step = TrainStep(model, "cce", 0.01, from_logits=True)
-        run = lambda: step(X, Y)  # noqa: E731
-    else:
-        opt = ns.SGD(0.01)
-        run = lambda: _manual_step(model, X, Y, opt)  # noqa: E731
+    run = _one_step(path, model, X, Y)
     run()
     growth, _ = _allocated(run, repeats=100)
     assert growth <= 4 * 1024
