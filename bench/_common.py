@@ -20,33 +20,6 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def best_time(function, repeat: int, number: int = 1) -> float:
-    """Smallest wall time of ``number`` calls, over ``repeat`` tries, per call (seconds)."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            function()
-        best = min(best, (time.perf_counter() - start) / number)
-    return best
-
-
-def interleaved(functions: dict, repeat: int, number: int = 1, warm: bool = False) -> dict:
-    """Best time of each function, measured in alternation so that load hits all alike.
-
-    With ``warm=True`` each timed block of ``number`` calls follows one untimed call, so a
-    function is timed in its steady state (as in a loop of training steps), not while it
-    refills the caches the other functions have just used.
-    """
-    best = dict.fromkeys(functions, float("inf"))
-    for _ in range(repeat):
-        for name, function in functions.items():
-            if warm:
-                function()
-            best[name] = min(best[name], best_time(function, 1, number))
-    return best
-
-
 def interleaved_median(functions: dict, repeat: int, number: int = 1) -> dict:
     """Median time per call of each function over ``repeat`` blocks of ``number`` calls.
 

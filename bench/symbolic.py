@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import interleaved, save, table
+from _common import interleaved_median, save, table
 
 WIDTHS = [(2, 4, 4, 1), (4, 8, 8, 1), (8, 16, 16, 1)]
 DEPTHS = range(2, 9)
@@ -69,7 +69,7 @@ def child_evaluate(sizes) -> dict:
     }
     for function in functions.values():
         function()
-    times = interleaved(functions, repeat=30, number=20)
+    times = interleaved_median(functions, repeat=30, number=20)
     return {name: seconds * 1e6 for name, seconds in times.items()}
 
 
