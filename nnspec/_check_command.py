@@ -122,8 +122,9 @@ def run_check(args) -> int:
     if output is None:
         defaults = {"binary_crossentropy": "sigmoid", "categorical_crossentropy": "softmax"}
         output = "identity" if args.from_logits else defaults.get(loss.name, "identity")
+    # refused before the network is built: a network too large to check may not even fit in memory
+    _check_size(args, sum(fan_in * fan_out + fan_out for fan_in, fan_out in zip(args.sizes, args.sizes[1:])))
     model = MLP(args.sizes, activation=args.activation, output=output, seed=args.seed)
-    _check_size(args, model.num_parameters)
     X, Y = _batch(args, loss, args.sizes[-1])
     rows, biases = _off_kinks(model, X, np.random.default_rng([args.seed, 1]))
     kind = "smooth" if all(layer.activation.smooth for layer in model.layers) else "kinked"
