@@ -139,7 +139,8 @@ class Tanh(Activation):
         return np.tanh(z, out=out)
 
     def _grad(self, z):
-        e = np.exp(2 * minus_abs(z))
+        with np.errstate(over="ignore"):  # 2|z| beyond the largest float is -inf, and e^-inf = 0
+            e = np.exp(2 * minus_abs(z))
         return 4 * e / ((1 + e) * (1 + e))
 
 
