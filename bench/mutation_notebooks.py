@@ -9,9 +9,10 @@ It also multiplies nnspec's wall-clock time limits (the SymPy work of ``ns.deriv
 ``ns.chain_rule``, ``ns.parse``) by `SLACK`: on a loaded machine a correct page could
 otherwise time out and count as a kill. The pages never rely on a time limit being hit.
 
-And it empties nnspec's caches of compiled SymPy functions when a run starts: mutmut forks
-each mutant's run from a process that has already run every page, and a function compiled
-there would hide a mutant of the code that compiles it.
+And it empties nnspec's caches of compiled SymPy functions, and SymPy's own cache, when a run
+starts: mutmut forks each mutant's run from a process that has already run every page, and a
+function compiled there, or a SymPy result cached there (``evalf`` of a network function, say),
+would hide a mutant of the code that made it.
 """
 
 from __future__ import annotations
@@ -39,9 +40,12 @@ def pytest_configure(config):
 
 
 def pytest_sessionstart(session):
+    from sympy.core.cache import clear_cache
+
     from nnspec import symbolic
 
     symbolic.clear_cache()
+    clear_cache()
 
 
 def pytest_collect_file(parent, file_path):

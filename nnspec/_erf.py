@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-__all__ = ["CHUNK", "chunks", "erf", "erfc", "gaussian", "normal_cdf", "normal_cdf_and_density"]
+__all__ = ["CHUNK", "chunks", "erf", "erfc", "normal_cdf_and_density"]
 
 _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
@@ -80,14 +80,6 @@ def _exp_minus_square(a, scale):
     return high
 
 
-def gaussian(z):
-    r"""$e^{-z^2/2}$, elementwise, to rounding for every $z$ (0 beyond $|z| = 40$)."""
-    array, z64 = _float64(z)
-    with np.errstate(under="ignore"):
-        a = np.minimum(np.abs(z64.reshape(-1)), _NORMAL_LIMIT)
-        return _like(array, _exp_minus_square(a, 0.5).reshape(z64.shape))
-
-
 #: Elements per chunk: float64 temporaries of 32 KiB come from the allocator's heap and stay in
 #: cache; temporaries of a whole (256, 256) batch would be mapped afresh (page faults) each time.
 CHUNK = 4096
@@ -131,19 +123,6 @@ def normal_cdf_and_density(z):
         for piece in chunks(flat.size):
             cdf[piece], density[piece] = _cdf_and_density(flat[piece])
     return cdf.reshape(z64.shape), density.reshape(z64.shape)
-
-
-def normal_cdf(z):
-    r"""$\Phi(z) = \tfrac12\operatorname{erfc}(-z/\sqrt 2)$, the standard normal CDF.
-
-    Examples
-    --------
-    >>> from nnspec._erf import normal_cdf
-    >>> float(normal_cdf(0.0)), float(normal_cdf(-np.inf)), float(normal_cdf(np.inf))
-    (0.5, 0.0, 1.0)
-    """
-    array = np.asarray(z)
-    return _like(array, normal_cdf_and_density(array)[0])
 
 
 def erf(z):
