@@ -85,6 +85,8 @@ def check(text: str) -> tuple[TreeBuilder, ast.expr]:
             tree = ast.parse(source, mode="eval")
     except SyntaxError as error:
         offset = None if error.offset is None else min(error.offset - 1, len(source) - 1)
+        if offset is not None and offset < 0:  # CPython's offset 0: at the end of the text ("x +")
+            offset = len(source) - 1
         token = None if offset is None else source[offset]
         raise refusal(
             text, f"invalid syntax: {error.msg}", None if offset is None else offset + shift, token

@@ -8,6 +8,7 @@ to the nearest float64, so the float is the correctly rounded value in all but t
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Mapping
 from fractions import Fraction
@@ -59,6 +60,8 @@ def _constant(name: str, value) -> sp.Expr:
     elif isinstance(value, sp.Basic):
         number = value
     elif isinstance(value, (numbers.Rational, float)) and not isinstance(value, bool):
+        if isinstance(value, float) and not math.isfinite(value):  # Fraction() cannot take these
+            raise ExpressionError(f"at: the value of {name} must be a finite real number, got {value!r}")
         number = sp.Rational(Fraction(value))  # a float is taken at its exact binary value
     else:
         raise ArgumentError(f"at: the value of {name} must be a number or a str, got {value!r}")
