@@ -51,6 +51,8 @@ def inexact_array(value, name: str, *, allow_complex: bool = True) -> np.ndarray
         return array.astype(np.float64)
     if array.dtype.kind == "f" or (allow_complex and array.dtype.kind == "c"):
         return array
+    if array.dtype.kind == "c":
+        raise ArgumentError(f"{name} must be real, got {describe(value)} (dtype {array.dtype})")
     raise ArgumentError(f"{name} must be numeric, got {describe(value)} (dtype {array.dtype})")
 
 

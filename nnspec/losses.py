@@ -192,8 +192,12 @@ class Loss:
             raise ArgumentError(f"{self.name} has no from-logits form")
         rows_y = _sympy_grid(y_true, "y_true", self._default_symbols("y"))
         rows_p = _sympy_grid(y_pred, "y_pred", self._default_symbols("z" if from_logits else "yhat"))
-        if [len(r) for r in rows_y] != [len(r) for r in rows_p]:
-            raise ShapeError("y_true and y_pred must have the same (batch, k) shape")
+        lengths_y, lengths_p = [len(r) for r in rows_y], [len(r) for r in rows_p]
+        if lengths_y != lengths_p:
+            raise ShapeError(
+                "y_true and y_pred must have the same (batch, k) shape, "
+                f"got rows of lengths {lengths_y} and {lengths_p}"
+            )
         return self._expr(rows_y, rows_p, from_logits)
 
     def _default_symbols(self, stem):

@@ -51,7 +51,10 @@ class History:
 def _optimizer(learning_rate, optimizer):
     """The optimizer from exactly one of ``learning_rate`` (plain SGD) and ``optimizer``."""
     if (learning_rate is None) == (optimizer is None):
-        raise ArgumentError("give either learning_rate (plain SGD) or optimizer, not both or neither")
+        given = "both" if optimizer is not None else "neither"
+        raise ArgumentError(
+            f"give either learning_rate (plain SGD) or optimizer, not both or neither; got {given}"
+        )
     if optimizer is None:
         return SGD(learning_rate)
     if not callable(getattr(optimizer, "update", None)):
@@ -108,9 +111,10 @@ class TrainStep:
 
         ``X`` has shape ``(batch, sizes[0])``, ``Y`` the shape of the output; ``X`` in another
         dtype is converted first. A non-finite output or loss is returned as ``inf`` without
-        updating the model.
+        updating the model (an overflow on the way is that result, not a warning).
         """
-        return self._step(X, Y, targets_checked=False)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._step(X, Y, targets_checked=False)
 
     def _step(self, X, Y, *, targets_checked: bool) -> float:
         """The step; `train` passes ``targets_checked=True`` after checking all of its targets."""
