@@ -10,7 +10,7 @@ status, the survivors with their diffs) and ``bench/results/mutation.md``.
 
 Usage::
 
-    python bench/mutation.py --sample 200 --seed 0   # what `make mutate` runs
+    python bench/mutation.py --sample 500 --seed 2   # what `make mutate` runs
     python bench/mutation.py --all                   # every mutant
 """
 
