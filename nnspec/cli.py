@@ -252,8 +252,11 @@ def main(argv=None) -> int:
     except ArgumentError as error:  # includes ExpressionError and its time-outs
         print(f"nnspec: error: {_one_line(error)}", file=sys.stderr)
         return 2
-    except (RecursionError, MemoryError) as error:
-        print(f"nnspec: error: the computation ran out of {type(error).__name__}", file=sys.stderr)
+    except RecursionError:
+        print("nnspec: error: the computation exceeded Python's recursion limit", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("nnspec: error: the computation ran out of memory", file=sys.stderr)
         return 2
     except Exception as error:  # a bug in nnspec or SymPy: still one line, and the way to report it
         print(
