@@ -53,6 +53,7 @@ build: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 
 # Lint, the strict site build (notebooks executed, errors fatal), then every test:
 # unit tests, docstring examples, every python block of every page, and the browser tests.

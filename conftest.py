@@ -1,14 +1,14 @@
-"""Root pytest configuration: the globals every markdown code block sees."""
+"""Root pytest configuration.
+
+No names are injected into the pages' blocks: each block imports what it uses, so a block
+copied from the site runs as it stands (a missing import fails its test). Docstring examples
+in nnspec/ get ``np`` and ``ns``, as NumPy's and SciPy's doctests do.
+"""
 
 import numpy as np
 import pytest
 
 import nnspec
-
-
-def pytest_markdown_docs_globals():
-    """Each block of a page starts with ``np``, ``ns`` and a fresh ``rng`` seeded with 0."""
-    return {"np": np, "ns": nnspec, "nnspec": nnspec, "rng": np.random.default_rng(0)}
 
 
 @pytest.fixture(autouse=True)

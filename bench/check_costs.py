@@ -35,7 +35,7 @@ def child(sizes, batch: int, activation: str, cap: float) -> dict:
     import numpy as np
 
     import nnspec as ns
-    from nnspec._time_limit import run_with_time_limit
+    from nnspec.expressions.time_limit import run_with_time_limit
 
     model = ns.MLP(sizes, activation=activation, seed=0)
     rng = np.random.default_rng(0)

@@ -25,8 +25,9 @@ SLACK = 20
 
 
 def pytest_configure(config):
-    from nnspec import _parser, expressions
-    from nnspec._time_limit import MAX_TIMEOUT
+    from nnspec import expressions
+    from nnspec.expressions import parser as _parser
+    from nnspec.expressions.time_limit import MAX_TIMEOUT
 
     for module in (_parser, expressions):
         limited = module.run_with_time_limit

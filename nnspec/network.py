@@ -227,7 +227,8 @@ class Dense:
         twin = copy.copy(self)
         twin.W = self.W.astype(dtype or self.W.dtype, copy=True)
         twin.b = self.b.astype(dtype or self.b.dtype, copy=True)
-        twin.dW, twin.db, twin._cache, twin._workspace = (
+        # the twin is a Dense, this module's class: its own buffers are reset
+        twin.dW, twin.db, twin._cache, twin._workspace = (  # noqa: SLF001
             np.zeros_like(twin.W),
             np.zeros_like(twin.b),
             None,
@@ -311,7 +312,8 @@ class MLP:
 
     def forward(self, X) -> np.ndarray:
         """Network output for the batch ``X`` of shape ``(batch, sizes[0])`` (a new array)."""
-        return self._forward(self.layers[0]._check_input(X, "layer 0")).copy()
+        # layers are Dense, this module's class
+        return self._forward(self.layers[0]._check_input(X, "layer 0")).copy()  # noqa: SLF001
 
     def backward(self, dY) -> list[tuple[np.ndarray, np.ndarray]]:
         """Backpropagate dL/dY (shape of the last output): ``[(dW, db), ...]`` in layer order.
@@ -345,7 +347,8 @@ class MLP:
         """Forward pass through the layers' buffers; returns the last layer's buffer."""
         A = X
         for layer in self.layers:
-            A = layer._forward(A)
+            # layers are Dense, this module's class
+            A = layer._forward(A)  # noqa: SLF001
         return A
 
     def loss_and_grads(self, X, Y, loss, *, from_logits: bool = False):

@@ -40,7 +40,7 @@ import functools
 
 import numpy as np
 
-from . import _symbolic_parts as parts
+from . import _symbolic_network as parts
 from ._report import GradientReport, compare_gradients
 from ._validation import describe, finite_array, positive_float
 from .errors import ArgumentError, ShapeError

@@ -229,7 +229,8 @@ def train(
         for _ in range(epochs):
             total = 0.0
             for x, y in batches:
-                value = step._step(x, y, targets_checked=True)
+                # TrainStep is this module's class; targets were checked once for all epochs
+                value = step._step(x, y, targets_checked=True)  # noqa: SLF001
                 step_losses.append(value)
                 total += value * x.shape[0]
                 first = value if first is None else first

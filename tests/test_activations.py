@@ -12,7 +12,7 @@ import pytest
 import sympy as sp
 
 import nnspec as ns
-from nnspec import _sympy_activations as symbolic_activations
+from nnspec.expressions import sympy_activations as symbolic_activations
 from tests.reference import central_difference, high_precision, relative_error
 
 PARAMETERIZED = [ns.LeakyReLU(0.2), ns.LeakyReLU(-0.5), ns.ELU(0.5), ns.ELU(2.0)]
@@ -196,7 +196,7 @@ def test_sympy_definitions_import_without_numpy():
     result = _run_with_stub_package("""
         sys.modules["numpy"] = None  # any attempt to import numpy raises ImportError
         import sympy as sp
-        from nnspec import _sympy_activations as s
+        from nnspec.expressions import sympy_activations as s
         x = sp.Symbol("x", real=True)
         assert s.relu(-2) == 0 and s.leaky_relu(-2) == sp.Rational(-1, 50)
         assert s.expression("elu", x, alpha=0.5).subs(x, 0) == 0

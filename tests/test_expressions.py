@@ -21,9 +21,9 @@ import sympy as sp
 import sympy.parsing.sympy_parser
 
 import nnspec as ns
-from nnspec._time_limit import run_with_time_limit
 from nnspec.errors import ArgumentError, ExpressionError
 from nnspec.expressions import ChainRule, ExpressionTimeout, expand_activations
+from nnspec.expressions.time_limit import run_with_time_limit
 
 x, y, w, b, u, v = sp.symbols("x y w b u v", real=True)
 x1, x2, w1, w2 = sp.symbols("x1 x2 w1 w2", real=True)

@@ -3,7 +3,8 @@ import pytest
 import sympy as sp
 
 import nnspec as ns
-from nnspec import _symbolic_parts, symbolic
+from nnspec import _symbolic_network as _symbolic_parts
+from nnspec import symbolic
 from nnspec.activations import Activation
 from nnspec.losses import MeanSquaredError
 from nnspec.network import Dense

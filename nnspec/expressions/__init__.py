@@ -2,7 +2,7 @@ r"""Explore derivatives safely: parse text into SymPy, differentiate it, show th
 
 * `parse` turns text such as ``"tanh(w*x + b)"`` into a SymPy expression through an
   ``ast`` whitelist that builds SymPy objects directly; nothing is evaluated, so text is never
-  code. The refusals and limits are listed in `_parser` and `_whitelist`.
+  code. The refusals and limits are listed in `nnspec.expressions.parser` and `nnspec.expressions.whitelist`.
 * `derivation` differentiates (exact and cheap), then simplifies within a budget
   (``simplify="auto" | "full" | "none"``) and, given a point ``at``, evaluates the
   expression and each partial derivative there; `derive` returns just the partials.
@@ -12,7 +12,7 @@ r"""Explore derivatives safely: parse text into SymPy, differentiate it, show th
 * `parse_point` reads a point such as ``"a=-4, b=2"`` with the same safe parser.
 
 Each call runs under a time limit (``timeout``, default 5 s; ``None`` for none); past it,
-`ExpressionTimeout` (an `ExpressionError`) is raised instead of hanging (see `_time_limit`
+`ExpressionTimeout` (an `ExpressionError`) is raised instead of hanging (see `nnspec.expressions.time_limit`
 for the mechanisms, and the one platform, Pyodide, where the limit is left to the caller).
 ``sigmoid``, ``relu``, ``softplus``, ``gelu``, ``elu`` and ``leaky_relu`` stay named
 functions in the results (``sigmoid(x)*(1 - sigmoid(x))``); `expand_activations`
@@ -39,24 +39,24 @@ from collections.abc import Sequence
 
 import sympy as sp
 
-from ._chain_rule import ChainStep, Path, explain, placeholder_stem
-from ._derivation import ChainRule, Derivation
-from ._parser import check, parse, parse_now
-from ._point import as_point, point_names, value_at
-from ._simplify import check_simplify, differentiate, simplify_all
-from ._sympy_activations import expand_activations
-from ._time_limit import DEFAULT_TIMEOUT, ExpressionTimeout, check_timeout, quote, run_with_time_limit
-from ._whitelist import CONSTANTS, FUNCTIONS, NAME_PATTERN, RESERVED
-from .errors import ArgumentError
+from ..errors import ArgumentError
+from .chain_steps import ChainPath, ChainStep, explain, placeholder_stem
+from .parser import check, parse, parse_now
+from .point import as_point, point_names, value_at
+from .results import ChainRule, Derivation
+from .simplification import check_simplify, differentiate, simplify_all
+from .sympy_activations import expand_activations
+from .time_limit import DEFAULT_TIMEOUT, ExpressionTimeout, check_timeout, quote, run_with_time_limit
+from .whitelist import CONSTANTS, FUNCTIONS, NAME_PATTERN, RESERVED
 
 __all__ = [
     "DEFAULT_TIMEOUT",
     "FUNCTIONS",
+    "ChainPath",
     "ChainRule",
     "ChainStep",
     "Derivation",
     "ExpressionTimeout",
-    "Path",
     "chain_rule",
     "derivation",
     "derive",

@@ -1,7 +1,7 @@
 """Parameters of the parameterized activations: defaults, validation, exact values (internal).
 
 Both sides of an activation read its parameters from here: the numeric one
-(`nnspec.activations`, numpy) and the symbolic one (`nnspec._sympy_activations`,
+(`nnspec.activations`, numpy) and the symbolic one (`nnspec.expressions.sympy_activations`,
 SymPy). This module imports neither, so each side can load without the other.
 
 A parameter is stored as a float (what the numeric side computes with); the symbolic side

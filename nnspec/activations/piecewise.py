@@ -2,7 +2,7 @@ r"""The activations defined piecewise at 0: ReLU, leaky ReLU and ELU (internal; 
 `nnspec.relu`, `nnspec.LeakyReLU`, `nnspec.ELU`).
 
 Leaky ReLU's slope and ELU's alpha are stored once, read-only; the value, ``.grad`` and,
-through `nnspec._sympy_activations`, ``.expr`` and the parser's derivative rule all read
+through `nnspec.expressions.sympy_activations`, ``.expr`` and the parser's derivative rule all read
 it. Two of them are equal (and hash alike) when their parameters are, so caches keyed on
 the activation, such as `nnspec.symbolic`'s, are shared.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _activation_parameters as parameters
-from ._activation import Activation
+from .. import activation_parameters as parameters
+from .base import Activation
 
 __all__ = ["ELU", "LeakyReLU", "ReLU"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._activation import Activation
-from .errors import ArgumentError, ShapeError
+from ..errors import ArgumentError, ShapeError
+from .base import Activation
 
 __all__ = ["Softmax"]
 
@@ -87,6 +87,6 @@ class Softmax(Activation):
 
     def expr(self, xs=None):
         """List of SymPy expressions ``[exp(x_i) / sum_j exp(x_j)]`` (default symbols x0, x1, x2)."""
-        from ._sympy_activations import expression
+        from ..expressions.sympy_activations import expression
 
         return expression(self.name, xs)

@@ -30,8 +30,8 @@ import time
 
 import sympy as sp
 
-from ._time_limit import ExpressionTimeout, run_with_time_limit, time_left
-from .errors import ArgumentError, ExpressionError
+from ..errors import ArgumentError, ExpressionError
+from .time_limit import ExpressionTimeout, run_with_time_limit, time_left
 
 __all__ = ["AUTO_BUDGET", "LEVELS", "SIMPLIFY", "differentiate", "simplify_all"]
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ._chain_rule import ChainStep
-from ._point import value_at
-from .errors import ArgumentError
+from ..errors import ArgumentError
+from .chain_steps import ChainStep
+from .point import value_at
 
 __all__ = ["ChainRule", "Derivation"]
 

@@ -20,16 +20,16 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ._simplify import differentiate
-from .errors import ArgumentError
+from ..errors import ArgumentError
+from .simplification import differentiate
 
-__all__ = ["ChainStep", "Path", "explain"]
+__all__ = ["ChainPath", "ChainStep", "explain"]
 
 _RULES = {sp.Add: "sum rule", sp.Mul: "product rule", sp.Pow: "power rule"}
 
 
 @dataclass(frozen=True, eq=False)
-class Path:
+class ChainPath:
     """One term of the sum over paths: through the placeholder ``placeholder`` = ``inner``.
 
     Attributes
@@ -77,7 +77,7 @@ class ChainStep:
         derivative of anything else).
     outer : sympy.Expr
         ``expression`` with placeholders for the inner expressions that depend on ``variable``.
-    paths : tuple of Path
+    paths : tuple of ChainPath
         One per inner expression that depends on ``variable``.
     derivative : sympy.Expr
         The sum of the paths' products.
@@ -87,7 +87,7 @@ class ChainStep:
     variable: sp.Symbol
     rule: str
     outer: sp.Expr
-    paths: tuple[Path, ...]
+    paths: tuple[ChainPath, ...]
     derivative: sp.Expr
 
     @property
@@ -95,7 +95,7 @@ class ChainStep:
         """True when there is nothing to unfold: no path, or every inner expression is the variable."""
         return all(path.inner == self.variable for path in self.paths)
 
-    def _single_path(self) -> Path:
+    def _single_path(self) -> ChainPath:
         if len(self.paths) != 1:
             raise ArgumentError(
                 f"d/d{self.variable} of {self.expression} has {len(self.paths)} paths, not one; "
@@ -229,6 +229,8 @@ def explain(expression: sp.Expr, variable: sp.Symbol, stem: str) -> ChainStep:
     for u in placeholders:
         partial = differentiate(outer, u)
         inner = substitution[u]
-        paths.append(Path(u, inner, partial, partial.xreplace(substitution), explain(inner, variable, stem)))
+        paths.append(
+            ChainPath(u, inner, partial, partial.xreplace(substitution), explain(inner, variable, stem))
+        )
     derivative = sp.Add(*(path.product for path in paths))
     return ChainStep(expression, variable, rule, outer, tuple(paths), derivative)

@@ -35,7 +35,7 @@ import sys
 import threading
 import time
 
-from .errors import ArgumentError, ExpressionError
+from ..errors import ArgumentError, ExpressionError
 
 __all__ = [
     "DEFAULT_TIMEOUT",

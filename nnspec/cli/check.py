@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import gradcheck, symbolic
-from ._time_limit import run_with_time_limit
-from .errors import ArgumentError
-from .losses import loss as resolve_loss
-from .network import MLP
+from .. import gradcheck, symbolic
+from ..errors import ArgumentError
+from ..expressions.time_limit import run_with_time_limit
+from ..losses import loss as resolve_loss
+from ..network import MLP
 
 __all__ = ["BATCH_WORK_LIMIT", "CENTRAL_WORK_LIMIT", "EXPRESSION_WORK_LIMIT", "KINK_MARGIN", "run_check"]
 

@@ -12,7 +12,7 @@ that names the offending token and its 1-based column:
 
 Numbers are exact (``0.1`` is 1/10) and every constant stays within 10**100; a constant
 exponent must be rational with magnitude at most 100, while ``x**y`` is allowed: see
-`_whitelist`. Building the SymPy objects (the only step that can be slow) runs
+`nnspec.expressions.whitelist`. Building the SymPy objects (the only step that can be slow) runs
 under a time limit.
 """
 
@@ -25,9 +25,9 @@ import warnings
 
 import sympy as sp
 
-from ._time_limit import DEFAULT_TIMEOUT, quote, run_with_time_limit
-from ._whitelist import MAX_DEPTH, MAX_LENGTH, TreeBuilder, refusal
-from .errors import ExpressionError
+from ..errors import ExpressionError
+from .time_limit import DEFAULT_TIMEOUT, quote, run_with_time_limit
+from .whitelist import MAX_DEPTH, MAX_LENGTH, TreeBuilder, refusal
 
 __all__ = ["check", "parse", "parse_now"]
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .errors import ArgumentError
+from ..errors import ArgumentError
 
 __all__ = ["build_parser", "main"]
 
@@ -102,7 +102,7 @@ def _positive_int(text: str) -> int:
 def _run_derive(args) -> int:
     import sympy as sp
 
-    from .expressions import derivation
+    from ..expressions import derivation
 
     result = derivation(args.expression, args.wrt, at=args.at, simplify=args.simplify, timeout=args.timeout)
     if not args.latex:
@@ -132,7 +132,7 @@ def _run_derive(args) -> int:
 
 
 def _run_chain(args) -> int:
-    from .expressions import chain_rule
+    from ..expressions import chain_rule
 
     if len(args.wrt) != 1:
         raise ArgumentError(f"chain takes one variable, got {len(args.wrt)}: {', '.join(args.wrt)}")
@@ -142,7 +142,7 @@ def _run_chain(args) -> int:
 
 
 def _run_check(args) -> int:
-    from ._check_command import run_check
+    from .check import run_check
 
     return run_check(args)
 
@@ -154,7 +154,7 @@ def _timeout(text: str):
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number of seconds or none, got {text!r}") from None
-    from ._time_limit import check_timeout
+    from ..expressions.time_limit import check_timeout
 
     try:
         return check_timeout(value, "--timeout")

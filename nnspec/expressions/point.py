@@ -15,10 +15,10 @@ from fractions import Fraction
 
 import sympy as sp
 
-from ._parser import check
-from ._time_limit import quote
-from ._whitelist import CONSTANTS, NAME_PATTERN, RESERVED
-from .errors import ArgumentError, ExpressionError
+from ..errors import ArgumentError, ExpressionError
+from .parser import check
+from .time_limit import quote
+from .whitelist import CONSTANTS, NAME_PATTERN, RESERVED
 
 __all__ = ["as_point", "point_names", "split_point", "value_at"]
 

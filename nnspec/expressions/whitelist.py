@@ -21,8 +21,8 @@ from fractions import Fraction
 
 import sympy as sp
 
-from ._sympy_activations import NETWORK_FUNCTIONS
-from .errors import ExpressionError
+from ..errors import ExpressionError
+from .sympy_activations import NETWORK_FUNCTIONS
 
 __all__ = [
     "CONSTANTS",

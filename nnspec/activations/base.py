@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import inexact_array
-from .errors import ArgumentError
+from .._validation import inexact_array
+from ..errors import ArgumentError
 
 __all__ = ["Activation", "minus_abs", "propagate_nan"]
 
@@ -28,7 +28,7 @@ class Activation:
 
     Subclasses implement ``_value(z)`` and ``_grad(z)`` on a validated floating (or, when
     ``complex_safe``, complex) array. nnspec's own activations take their SymPy definition
-    from `nnspec._sympy_activations` by ``name`` and ``parameters``; a subclass written
+    from `nnspec.expressions.sympy_activations` by ``name`` and ``parameters``; a subclass written
     elsewhere overrides ``_expr(x)`` instead.
 
     Layers use two unchecked fast paths, `value_into` and `value_and_grad_into`, which a
@@ -157,7 +157,7 @@ class Activation:
 
     def _expr(self, x):
         """nnspec's SymPy definition of the activation called ``name``, with its parameters."""
-        from ._sympy_activations import expression
+        from ..expressions.sympy_activations import expression
 
         return expression(self.name, x, **self.parameters)
 

@@ -26,8 +26,8 @@ from __future__ import annotations
 import sympy as sp
 from mpmath.libmp import prec_to_dps
 
-from . import _activation_parameters as parameters
-from .errors import ArgumentError
+from .. import activation_parameters as parameters
+from ..errors import ArgumentError
 
 __all__ = [
     "NETWORK_FUNCTIONS",
@@ -90,7 +90,7 @@ def expression(name: str, x=None, **values):
         Default: the real symbol ``x`` (softmax: ``x0, x1, x2``).
     **values : float
         The activation's parameters (``slope``, ``alpha``), made exact with
-        `nnspec._activation_parameters.exact`.
+        `nnspec.activation_parameters.exact`.
 
     Returns
     -------

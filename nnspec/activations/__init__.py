@@ -5,7 +5,7 @@ Every elementwise activation is an `Activation` object ``f`` with
 * ``f(z)`` -- the value, same shape and dtype as ``z`` (float32 stays float32);
 * ``f.grad(z)`` -- the elementwise derivative $f'(z)$;
 * ``f.expr(x)`` -- the SymPy expression of the symbol ``x`` that defines it (SymPy is
-  imported on this first use; the definitions live in `nnspec._sympy_activations`).
+  imported on this first use; the definitions live in `nnspec.expressions.sympy_activations`).
 
 The numeric forms are chosen so that no finite float32 or float64 input overflows or
 warns under ``np.errstate(all="raise")``; NaN in gives NaN out. Conventions at kinks:
@@ -33,11 +33,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._activation import Activation, minus_abs, propagate_nan
-from ._erf import chunks, erf, erfc, normal_cdf_and_density
-from ._piecewise import ELU, LeakyReLU, ReLU
-from ._softmax import Softmax
-from ._validation import lookup
+from .._validation import lookup
+from .base import Activation, minus_abs, propagate_nan
+from .erf import chunks, erf, erfc, normal_cdf_and_density
+from .piecewise import ELU, LeakyReLU, ReLU
+from .softmax import Softmax
 
 __all__ = [
     "ACTIVATIONS",
@@ -165,14 +165,15 @@ class Softplus(Activation):
         return positive_part + np.log1p(np.exp(minus_abs(z)))
 
     def _grad(self, z):
-        return sigmoid._value(z)
+        # sigmoid's class is defined in this module: its unchecked value is a friend's hook
+        return sigmoid._value(z)  # noqa: SLF001
 
 
 class GELU(Activation):
     r"""Exact GELU: $z\,\Phi(z) = \tfrac{z}{2}\left(1 + \operatorname{erf}(z/\sqrt{2})\right)$.
 
     The derivative is $\Phi(z) + z\,\varphi(z)$ with $\varphi$ the standard normal density
-    (Hendrycks & Gimpel 2016). $\Phi$ and $\varphi$ come from `nnspec._erf`, exact to
+    (Hendrycks & Gimpel 2016). $\Phi$ and $\varphi$ come from `nnspec.activations.erf`, exact to
     rounding in both tails (SciPy's ``erfcx`` with an exactly split $e^{-z^2/2}$), so
     ``gelu(-30)`` keeps full relative precision. Near $z \approx -0.75$, where $f'$ crosses 0,
     the sum $\Phi + z\varphi$ cancels and $f'$ is exact to rounding of its two terms.
