@@ -1,9 +1,18 @@
-"""Figures of the activation functions page: each elementwise activation and its derivative."""
+"""Figures of the activation functions page: f and f' side by side, and all activations at a glance."""
 
 import numpy as np
 from _kit import figure, plt
 
 import nnspec as ns
+
+# Okabe-Ito colours (colour-blind safe); each line also has its own style.
+SIDE_BY_SIDE = [
+    ("sigmoid", r"sigmoid $\sigma$", "#0072B2", "-"),
+    ("tanh", "tanh", "#D55E00", "--"),
+    ("relu", "ReLU", "#009E73", "-."),
+    ("gelu", "GELU", "#CC79A7", ":"),
+]
+SATURATED = 3.0  # |z| beyond which sigma' < 0.046 and tanh' < 0.01
 
 PANELS = [
     ("identity", "identity"),
@@ -18,6 +27,33 @@ PANELS = [
 
 
 @figure("activations.svg")
+def values_and_slopes():
+    """Left: f(z); right: f'(z), for four activations, with the saturated range shaded."""
+    z = np.linspace(-6, 6, 1201)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.0, 4.0))
+    for ax in (left, right):
+        for side in (-1, 1):
+            ax.axvspan(side * SATURATED, side * 6, color="#bdbdbd", alpha=0.35, linewidth=0)
+        ax.axhline(0, color="black", linewidth=0.6)
+        ax.axvline(0, color="black", linewidth=0.6)
+    for name, label, colour, style in SIDE_BY_SIDE:
+        f = ns.activation(name)
+        left.plot(z, f(z), color=colour, linestyle=style, linewidth=2, label=label)
+        slope = f.grad(z)
+        if not f.smooth:  # break the line at the kink and mark nnspec's value there
+            slope = np.where(z == 0, np.nan, slope)
+            right.plot(0.0, f.grad(0.0), "o", color=colour, markersize=5)
+        right.plot(z, slope, color=colour, linestyle=style, linewidth=2, label=label)
+    left.set(title="the activation $f(z)$", xlabel="$z$", xlim=(-6, 6), ylim=(-1.3, 3.0))
+    right.set(title="its derivative $f'(z)$", xlabel="$z$", xlim=(-6, 6), ylim=(-0.25, 1.25))
+    right.text(4.5, 0.62, "saturated:\n$\\sigma' < 0.05$\n$\\tanh' < 0.01$", ha="center", fontsize=9)
+    right.text(-4.5, 0.62, "saturated", ha="center", fontsize=9)
+    left.legend(loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+@figure("activations-gallery.svg")
 def activations_and_derivatives():
     z = np.linspace(-4, 4, 801)
     fig, axes = plt.subplots(2, 4, figsize=(9.0, 4.6), sharex=True, sharey=True)
