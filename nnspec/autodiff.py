@@ -215,6 +215,9 @@ class Value:
     def topological_order(self) -> list[Value]:
         """Every node this one depends on, each after all of its inputs; ``self`` is last.
 
+        Inputs of an operation appear in the order they were given (``w`` before ``x`` in
+        ``w * x``).
+
         Iterative depth-first search, so a chain of any length needs no recursion.
         """
         order, seen = [], set()
@@ -226,7 +229,7 @@ class Value:
             elif node not in seen:
                 seen.add(node)
                 stack.append((node, True))
-                stack.extend((source, False) for source, _ in node.inputs if source not in seen)
+                stack.extend((source, False) for source, _ in reversed(node.inputs) if source not in seen)
         return order
 
     def graph(self) -> Graph:
