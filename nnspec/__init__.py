@@ -81,9 +81,11 @@ _HOMES = {
     "History": "training",
     "TrainStep": "training",
     "train": "training",
+    "Value": "autodiff",
 }
 _SUBMODULES = (
     "activations",
+    "autodiff",
     "differences",
     "errors",
     "expressions",
@@ -148,8 +150,10 @@ __all__ = [
     "ParameterCheck",
     "ShapeError",
     "TrainStep",
+    "Value",
     "activation",
     "activations",
+    "autodiff",
     "binary_crossentropy",
     "categorical_crossentropy",
     "chain_rule",

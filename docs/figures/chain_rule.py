@@ -33,3 +33,59 @@ def linear_approximation_error():
     )
     ax.legend(loc="lower right", fontsize=8)
     return fig
+
+
+def _layout(output):
+    """Columns by depth (inputs one column left of their first use) and rows spread per column."""
+    nodes, edges = output.graph()
+    depth = {}
+    for node in nodes:  # inputs first
+        depth[node] = 1 + max((depth[source] for source, _ in node.inputs), default=-1)
+    for node in nodes:
+        users = [e.target for e in edges if e.source is node]
+        if not node.inputs and users:
+            depth[node] = min(depth[user] for user in users) - 1
+    columns = {}
+    for node in nodes:
+        columns.setdefault(depth[node], []).append(node)
+    place = {}
+    for column, members in columns.items():
+        for row, node in enumerate(members):
+            place[node] = (column * 3.0, 1.25 * ((len(members) - 1) / 2 - row))
+    return nodes, edges, place
+
+
+@figure("chain-rule-graph.svg")
+def computational_graph():
+    import nnspec as ns
+
+    w, x, b = ns.Value(0.5, "w"), ns.Value(2.0, "x"), ns.Value(-0.5, "b")
+    s = ((w * x + b).tanh()).sigmoid()
+    s.backward()
+    nodes, edges, place = _layout(s)
+    names = {"*": "×", "+": "+", "tanh": "tanh", "sigmoid": "σ"}
+
+    fig, ax = plt.subplots(figsize=(10.0, 3.4))
+    for edge in edges:
+        (x0, y0), (x1, y1) = place[edge.source], place[edge.target]
+        ax.annotate("", xy=(x1 - 0.8, y1), xytext=(x0 + 0.8, y0),
+                    arrowprops={"arrowstyle": "->", "color": "#555555", "lw": 1.3})  # fmt: skip
+        ax.text((x0 + x1) / 2, (y0 + y1) / 2, f"local {edge.local:.4g}", ha="center",
+                va="center", fontsize=9, color="#8a4500", style="italic",
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})  # fmt: skip
+    for node in nodes:
+        cx, cy = place[node]
+        title = node.label or names[node.op]
+        ax.add_patch(plt.Rectangle((cx - 0.8, cy - 0.45), 1.6, 0.9, facecolor="#eef1fb",
+                                   edgecolor="#3949ab", lw=1.4))  # fmt: skip
+        ax.text(cx, cy + 0.2, title, ha="center", va="center", fontsize=11, weight="bold")
+        ax.text(cx, cy - 0.07, f"value {node.data:.4g}", ha="center", va="center", fontsize=8.5,
+                color="#1a237e")  # fmt: skip
+        ax.text(cx, cy - 0.28, f"grad {node.grad:.4g}", ha="center", va="center", fontsize=8.5,
+                color="#b35900", weight="bold")  # fmt: skip
+    ax.set(xlim=(-1.0, max(p[0] for p in place.values()) + 1.0), ylim=(-1.15, 1.15), aspect="equal")
+    ax.set_title("s = σ(tanh(w·x + b)): forward values in the boxes, local derivatives on the edges,\n"
+                 "grad = product of the locals along the path back from s (computed by ns.Value)",
+                 fontsize=10)  # fmt: skip
+    ax.axis("off")
+    return fig

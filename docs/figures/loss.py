@@ -59,3 +59,63 @@ def losses_against_prediction():
     grad_ax.legend(loc="center left")
     fig.tight_layout()
     return fig
+
+
+@figure("loss-margin.svg")
+def losses_against_margin():
+    """0-1, hinge and logistic losses of one sample against its margin m = t z."""
+    margin = np.linspace(-3.0, 3.0, 601)
+    zero_one = (margin <= 0).astype(float)
+    hinge = np.maximum(0.0, 1.0 - margin)
+    # logistic loss log(1 + e^-m) = binary cross-entropy of label 1 at logit m, here in bits
+    logistic = np.array([ns.binary_crossentropy([[1.0]], [[m]], from_logits=True) for m in margin])
+    fig, ax = plt.subplots(figsize=(7.0, 3.8))
+    ax.plot(margin, zero_one, color="black", linewidth=2.2, label="0–1 loss (1 − accuracy)")
+    ax.plot(margin, hinge, color=BLUE, linewidth=2, linestyle="--", label="hinge  max(0, 1 − m)")
+    ax.plot(margin, logistic / np.log(2), color=ORANGE, linewidth=2, linestyle="-.",
+            label="logistic  log₂(1 + e⁻ᵐ)")  # fmt: skip
+    ax.set(xlabel="margin $m = t\\,z$ (label $t = \\pm 1$ times score $z$)", ylabel="loss", ylim=(0, 4))
+    ax.set_title("Hinge and logistic losses bound the 0–1 loss from above, and have a slope")
+    ax.legend(loc="upper right")
+    return fig
+
+
+def _overfit_curves():
+    """Train and validation MSE of a 1-32-32-1 network on 12 noisy samples of sin(3x)."""
+    rng = np.random.default_rng(0)
+
+    def sample(n):
+        X = rng.uniform(-1, 1, size=(n, 1))
+        return X, np.sin(3 * X) + 0.3 * rng.normal(size=(n, 1))
+
+    (X, Y), (Xv, Yv) = sample(12), sample(200)
+    model = ns.MLP((1, 32, 32, 1), activation="tanh", seed=0)
+    optimizer = ns.Adam(0.01)
+    epochs, train, validation = [], [], []
+    for chunk in range(1, 31):
+        history = ns.train(model, X, Y, loss="mse", optimizer=optimizer, epochs=50)
+        epochs.append(50 * chunk)
+        train.append(history.losses[-1])
+        validation.append(ns.mse(Yv, model.forward(Xv)))
+    return np.array(epochs), np.array(train), np.array(validation)
+
+
+@figure("loss-train-validation.svg")
+def train_and_validation():
+    epochs, train, validation = _overfit_curves()
+    best = int(np.argmin(validation))
+    fig, ax = plt.subplots()
+    ax.plot(
+        epochs, train, color=BLUE, marker="o", markersize=3, linewidth=2, label="training loss (12 samples)"
+    )
+    ax.plot(epochs, validation, color=ORANGE, marker="s", markersize=3, linewidth=2, linestyle="--",
+            label="validation loss (200 new samples)")  # fmt: skip
+    ax.axhline(0.09, color="grey", linewidth=1, linestyle=":", label="noise variance 0.09")
+    ax.axvline(epochs[best], color="grey", linewidth=1)
+    ax.annotate(f"best validation loss {validation[best]:.3f}\nat epoch {epochs[best]}",
+                (epochs[best], validation[best]), xytext=(epochs[best] + 350, 0.115), fontsize=9,
+                arrowprops={"arrowstyle": "->", "color": "grey"})  # fmt: skip
+    ax.set(yscale="log", xlabel="epoch", ylabel="mean squared error",
+           title="Training loss keeps falling; validation loss turns up: overfitting")  # fmt: skip
+    ax.legend(loc="lower left")
+    return fig
