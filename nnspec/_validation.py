@@ -99,6 +99,16 @@ def positive_float(value, name: str) -> float:
     return value
 
 
+def nonnegative_float(value, name: str) -> float:
+    """Return ``value`` as a finite float >= 0, or raise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ArgumentError(f"{name} must be a finite number >= 0, got {describe(value)}")
+    value = float(value)
+    if not np.isfinite(value) or value < 0:
+        raise ArgumentError(f"{name} must be a finite number >= 0, got {value}")
+    return value
+
+
 def shape_tuple(shape, name: str = "shape") -> tuple[int, ...]:
     """Return ``shape`` as a tuple of positive ints, or raise."""
     if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):

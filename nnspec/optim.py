@@ -1,4 +1,4 @@
-r"""Optimizers (SGD, momentum, Adam), and gradient descent on plain functions.
+r"""Optimizers, gradient clipping, and gradient descent on plain functions.
 
 An optimizer turns a gradient into an in-place change of its parameter. Its one contract is
 ``update(param, grad)``: change ``param`` (an array, updated in place) given the gradient
@@ -7,6 +7,10 @@ nested structure such as ``model.parameters()`` and ``model.backward(...)``; the
 training step (`nnspec.training.TrainStep`) calls ``update`` layer by layer, through
 `nnspec.network.Dense.backward_update`. Optimizers that keep state (momentum, Adam's
 moments) keep it per parameter array object.
+
+The family: `SGD` and `Momentum` here; the adaptive `AdaGrad`, `RMSProp`, `Adam` and `AdamW`
+(defined in `nnspec._adaptive`, imported from here); `clip_by_norm` rescales a gradient whose
+global norm is too large before a step.
 
 Plain SGD is $\theta \leftarrow \theta - \eta\, \nabla_\theta L$. On a quadratic with
 Hessian $H$ it converges exactly when $0 < \eta < 2/\lambda_{\max}(H)$
@@ -19,76 +23,24 @@ from __future__ import annotations
 import numpy as np
 
 from . import _blas
+from ._adaptive import AdaGrad, Adam, AdamW, RMSProp
 from ._descent import critical_learning_rate, gradient_descent
+from ._optimizer import Optimizer, flatten, fraction
 from ._validation import describe, positive_float
-from .errors import ArgumentError, ShapeError
+from .errors import ArgumentError
 
-__all__ = ["SGD", "Adam", "Momentum", "Optimizer", "critical_learning_rate", "gradient_descent"]
-
-
-def _flatten(tree, name):
-    if isinstance(tree, np.ndarray):
-        return [tree]
-    if isinstance(tree, (list, tuple)):
-        return [leaf for item in tree for leaf in _flatten(item, name)]
-    raise ArgumentError(f"{name} must be arrays or (nested) lists/tuples of arrays, got {describe(tree)}")
-
-
-def _fraction(value, name) -> float:
-    """A float in [0, 1)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ArgumentError(f"{name} must be a number in [0, 1), got {describe(value)}")
-    if not 0 <= float(value) < 1:
-        raise ArgumentError(f"{name} must be a number in [0, 1), got {value!r}")
-    return float(value)
-
-
-class Optimizer:
-    r"""Base class: ``step`` checks the structures and calls ``update`` on every pair.
-
-    Subclasses implement ``update(param, grad)``. ``update_product(param, left, right,
-    scratch)`` is ``update(param, left.T @ right)``, the form of a dense layer's kernel
-    gradient $X^\top\delta$; a subclass may override it to fuse the product with the update.
-    """
-
-    def __init__(self, learning_rate):
-        self.learning_rate = positive_float(learning_rate, "learning_rate")
-        self._slots: dict = {}  # per-parameter state, see _state
-
-    def update(self, param: np.ndarray, grad: np.ndarray) -> None:
-        raise NotImplementedError(f"{type(self).__name__} must implement update(param, grad)")
-
-    def update_product(self, param, left, right, scratch=None) -> None:
-        """``update(param, left.T @ right)``; ``scratch`` (param's shape) receives the product."""
-        self.update(param, np.matmul(left.T, right, out=scratch))
-
-    def step(self, params, grads):
-        """Update ``params`` in place from ``grads`` (same nested structure, e.g. ``[(W, b), ...]``).
-
-        Returns ``params``. ``grads`` is left unchanged.
-        """
-        flat_params, flat_grads = _flatten(params, "params"), _flatten(grads, "grads")
-        if len(flat_params) != len(flat_grads):
-            raise ShapeError(f"params has {len(flat_params)} arrays but grads has {len(flat_grads)}")
-        for i, (p, g) in enumerate(zip(flat_params, flat_grads)):
-            if p.shape != g.shape:
-                raise ShapeError(f"params[{i}] has shape {p.shape} but grads[{i}] has shape {g.shape}")
-        for p, g in zip(flat_params, flat_grads):
-            self.update(p, g)
-        return params
-
-    def _state(self, param: np.ndarray, count: int) -> list:
-        """``count`` zero arrays shaped like ``param``, kept for that array object, and a step count."""
-        entry = self._slots.get(id(param))
-        if entry is None or entry[0] is not param:
-            entry = (param, [np.zeros_like(param) for _ in range(count)] + [0])
-            self._slots[id(param)] = entry  # holding param keeps its id from being reused
-        return entry[1]
-
-    @staticmethod
-    def _check(param, grad) -> None:
-        if grad.shape != param.shape:
-            raise ShapeError(f"grad has shape {grad.shape} but param has shape {param.shape}")
+__all__ = [
+    "SGD",
+    "AdaGrad",
+    "Adam",
+    "AdamW",
+    "Momentum",
+    "Optimizer",
+    "RMSProp",
+    "clip_by_norm",
+    "critical_learning_rate",
+    "gradient_descent",
+]
 
 
 class SGD(Optimizer):
@@ -174,7 +126,7 @@ class Momentum(Optimizer):
 
     def __init__(self, learning_rate, momentum=0.9, nesterov=False):
         super().__init__(learning_rate)
-        self.momentum = _fraction(momentum, "momentum")
+        self.momentum = fraction(momentum, "momentum")
         if not isinstance(nesterov, bool):
             raise ArgumentError(f"nesterov must be True or False, got {describe(nesterov)}")
         self.nesterov = nesterov
@@ -197,61 +149,57 @@ class Momentum(Optimizer):
         return f"Momentum(learning_rate={self.learning_rate}, momentum={self.momentum}, nesterov={self.nesterov})"
 
 
-class Adam(Optimizer):
-    r"""Adam (Kingma & Ba, 2015, Algorithm 1), with bias-corrected moments.
+def clip_by_norm(grads, max_norm):
+    r"""Rescale gradients so that their global norm is at most ``max_norm``.
 
-    At the $t$-th update of a parameter (counted per parameter, from 1):
+    The global norm is taken over every entry of every array,
+    $\lVert g \rVert = \sqrt{\sum_i \sum_j g_{ij}^2}$; each array is multiplied by
 
-    $$
-    m \leftarrow \beta_1 m + (1-\beta_1) g, \quad
-    v \leftarrow \beta_2 v + (1-\beta_2) g^2, \quad
-    \theta \leftarrow \theta - \eta\,\frac{m / (1-\beta_1^t)}{\sqrt{v / (1-\beta_2^t)} + \epsilon}.
-    $$
+    $$ c = \min\left(1, \frac{\text{max\_norm}}{\lVert g \rVert}\right), $$
 
-    The first step therefore moves each coordinate by about $\eta$ against the sign of its
-    gradient, whatever the gradient's size.
+    so the direction of the whole gradient is kept and only its length is capped (Pascanu,
+    Mikolov & Bengio, 2013, Algorithm 1).
 
     Parameters
     ----------
-    learning_rate : float
-        $\eta > 0$ (default 1e-3).
-    beta1, beta2 : float
-        Decay rates of the moment estimates, in [0, 1) (defaults 0.9, 0.999).
-    epsilon : float
-        $\epsilon > 0$ (default 1e-8).
+    grads : array or nested lists/tuples of arrays
+        E.g. ``model.backward(dY)``, ``[(dW1, db1), (dW2, db2)]``. Left unchanged.
+    max_norm : float
+        The largest global norm allowed, finite and > 0.
+
+    Returns
+    -------
+    The same nested structure (lists stay lists, tuples stay tuples) holding new arrays of
+    the same shapes and dtypes: copies when the norm is already at most ``max_norm``.
+
+    Raises
+    ------
+    ArgumentError
+        If an entry is NaN or infinite (the norm, and so the scale, would be undefined).
 
     Examples
     --------
-    >>> theta = np.array([1.0, 1.0])
-    >>> ns.Adam(0.01).update(theta, np.array([1e-3, -50.0]))
-    >>> (theta - 1).round(6).tolist()  # about -eta * sign(g) in every coordinate
-    [-0.01, 0.01]
+    >>> clipped = ns.clip_by_norm([np.array([3.0]), np.array([4.0])], 1.0)  # norm 5
+    >>> [g.round(12).tolist() for g in clipped]
+    [[0.6], [0.8]]
     """
+    limit = positive_float(max_norm, "max_norm")
+    leaves = flatten(grads, "grads")
+    for i, leaf in enumerate(leaves):
+        if not np.all(np.isfinite(leaf)):
+            raise ArgumentError(
+                f"grads[{i}] has NaN or infinite entries; clip_by_norm needs finite gradients"
+            )
+    largest = max((float(np.max(np.abs(leaf))) for leaf in leaves if leaf.size), default=0.0)
+    scale = 1.0
+    if largest > 0:  # the norm of g / largest cannot overflow
+        norm = largest * float(np.sqrt(sum(float(np.sum(np.square(leaf / largest))) for leaf in leaves)))
+        scale = min(1.0, limit / norm)
+    return _map(grads, lambda leaf: leaf * scale if scale < 1 else leaf.copy())
 
-    def __init__(self, learning_rate=1e-3, beta1=0.9, beta2=0.999, epsilon=1e-8):
-        super().__init__(learning_rate)
-        self.beta1, self.beta2 = _fraction(beta1, "beta1"), _fraction(beta2, "beta2")
-        self.epsilon = positive_float(epsilon, "epsilon")
 
-    def update(self, param, grad):
-        self._check(param, grad)
-        state = self._state(param, 3)
-        m, v, work = state[:3]
-        state[3] += 1
-        t = state[3]
-        m *= self.beta1
-        m += np.multiply(grad, 1 - self.beta1, out=work)
-        v *= self.beta2
-        v += np.multiply(np.square(grad, out=work), 1 - self.beta2, out=work)
-        np.divide(v, 1 - self.beta2**t, out=work)
-        np.sqrt(work, out=work)
-        work += self.epsilon
-        np.divide(m, work, out=work)
-        work *= self.learning_rate / (1 - self.beta1**t)
-        param -= work
-
-    def __repr__(self) -> str:
-        return (
-            f"Adam(learning_rate={self.learning_rate}, beta1={self.beta1}, beta2={self.beta2}, "
-            f"epsilon={self.epsilon})"
-        )
+def _map(tree, function):
+    """``tree`` with ``function`` applied to each array, nesting kept."""
+    if isinstance(tree, np.ndarray):
+        return function(tree)
+    return type(tree)(_map(item, function) for item in tree)

@@ -1,3 +1,4 @@
+import mpmath as mp
 import numpy as np
 import pytest
 
@@ -173,7 +174,17 @@ def test_stateful_optimizers_keep_state_per_parameter():
 
 
 @pytest.mark.parametrize(
-    "opt", [ns.SGD(0.1), ns.Momentum(0.1), ns.Momentum(0.1, nesterov=True), ns.Adam(0.1)], ids=repr
+    "opt",
+    [
+        ns.SGD(0.1),
+        ns.Momentum(0.1),
+        ns.Momentum(0.1, nesterov=True),
+        ns.Adam(0.1),
+        ns.AdaGrad(0.1),
+        ns.RMSProp(0.1),
+        ns.AdamW(0.1),
+    ],
+    ids=repr,
 )
 def test_updates_allocate_nothing_after_the_first(opt):
     import tracemalloc
@@ -202,6 +213,14 @@ def test_updates_allocate_nothing_after_the_first(opt):
         (lambda: ns.Adam(beta2=1), r"beta2 must be a number in \[0, 1\)"),
         (lambda: ns.Adam(epsilon=0), "epsilon must be a finite number > 0"),
         (lambda: ns.Adam(learning_rate=float("nan")), "learning_rate must be a finite number > 0"),
+        (lambda: ns.AdaGrad(0.1, epsilon=-1e-8), "epsilon must be a finite number > 0"),
+        (lambda: ns.AdaGrad(0), "learning_rate must be a finite number > 0"),
+        (lambda: ns.RMSProp(0.1, rho=1.0), r"rho must be a number in \[0, 1\), got 1.0"),
+        (lambda: ns.RMSProp(0.1, epsilon=0), "epsilon must be a finite number > 0"),
+        (lambda: ns.AdamW(weight_decay=-0.01), "weight_decay must be a finite number >= 0, got -0.01"),
+        (lambda: ns.AdamW(weight_decay=float("inf")), "weight_decay must be a finite number >= 0"),
+        (lambda: ns.AdamW(weight_decay="0.1"), "weight_decay must be a finite number >= 0"),
+        (lambda: ns.AdamW(beta2=1.5), r"beta2 must be a number in \[0, 1\)"),
     ],
 )
 def test_optimizer_arguments_are_checked(make, message):
@@ -209,7 +228,11 @@ def test_optimizer_arguments_are_checked(make, message):
         make()
 
 
-@pytest.mark.parametrize("opt", [ns.SGD(0.1), ns.Momentum(0.1), ns.Adam(0.1)], ids=repr)
+@pytest.mark.parametrize(
+    "opt",
+    [ns.SGD(0.1), ns.Momentum(0.1), ns.Adam(0.1), ns.AdaGrad(0.1), ns.RMSProp(0.1), ns.AdamW()],
+    ids=repr,
+)
 def test_update_refuses_a_gradient_of_another_shape(opt):
     with pytest.raises(ns.ShapeError, match=r"grad has shape \(1, 3\) but param has shape \(3,\)"):
         opt.update(np.zeros(3), np.ones((1, 3)))
@@ -221,6 +244,9 @@ def test_train_takes_an_optimizer_and_it_matches_the_manual_loop():
         (ns.SGD(0.05), ns.SGD(0.05)),
         (ns.Adam(0.01), ns.Adam(0.01)),
         (ns.Momentum(0.02), ns.Momentum(0.02)),
+        (ns.AdaGrad(0.05), ns.AdaGrad(0.05)),
+        (ns.RMSProp(0.01), ns.RMSProp(0.01)),
+        (ns.AdamW(0.01, weight_decay=0.1), ns.AdamW(0.01, weight_decay=0.1)),
     ]:
         trained = ns.MLP((3, 8, 1), seed=1)
         history = ns.train(trained, X, Y, loss="mse", optimizer=opt, epochs=3)
@@ -267,3 +293,138 @@ def test_any_object_with_update_is_an_optimizer():
         moved = np.abs(W - W0)[W != W0]
         assert moved.size > W.size // 2
         np.testing.assert_allclose(moved, 0.01, rtol=1e-9)
+
+
+# --- AdaGrad, RMSProp and AdamW against the papers' formulas in 40-digit arithmetic ---
+
+
+def _mp_run(rule, steps=7, shape=(3, 2)):
+    """Run ``rule(theta, g, t, state)`` (mpmath numbers, per entry) over the _grads sequence."""
+    theta0 = np.random.default_rng(2).normal(size=shape)
+    grads = _grads(steps, shape=shape)
+    with mp.workdps(40):
+        out = np.empty(shape)
+        for index in np.ndindex(*shape):
+            theta, state = mp.mpf(theta0[index]), {}
+            for t, g in enumerate(grads, start=1):
+                theta = rule(theta, mp.mpf(g[index]), t, state)
+            out[index] = float(theta)
+    return theta0, grads, out
+
+
+def _apply(opt, theta0, grads):
+    theta = theta0.copy()
+    for g in grads:
+        opt.update(theta, g)
+    return theta
+
+
+def test_adagrad_is_duchi_hazan_singer():
+    eta, eps = mp.mpf("0.1"), mp.mpf("1e-8")
+
+    def rule(theta, g, t, state):
+        state["G"] = state.get("G", 0) + g * g
+        return theta - eta * g / (mp.sqrt(state["G"]) + eps)
+
+    theta0, grads, expected = _mp_run(rule)
+    np.testing.assert_allclose(_apply(ns.AdaGrad(0.1), theta0, grads), expected, rtol=1e-14, atol=1e-16)
+
+
+def test_adagrads_steps_shrink_like_one_over_root_t_under_a_constant_gradient():
+    theta, opt = np.zeros(1), ns.AdaGrad(0.5, epsilon=1e-300)
+    previous = 0.0
+    for t in range(1, 50):
+        opt.update(theta, np.array([-3.0]))
+        step, previous = theta[0] - previous, theta[0]
+        assert step == pytest.approx(0.5 / np.sqrt(t), rel=1e-14)  # eta * 3 / sqrt(9 t)
+
+
+def test_rmsprop_is_tieleman_and_hinton():
+    eta, rho, eps = mp.mpf("0.01"), mp.mpf("0.8"), mp.mpf("1e-7")
+
+    def rule(theta, g, t, state):
+        state["v"] = rho * state.get("v", 0) + (1 - rho) * g * g
+        return theta - eta * g / (mp.sqrt(state["v"]) + eps)
+
+    theta0, grads, expected = _mp_run(rule)
+    opt = ns.RMSProp(0.01, rho=0.8, epsilon=1e-7)
+    np.testing.assert_allclose(_apply(opt, theta0, grads), expected, rtol=1e-14, atol=1e-16)
+
+
+def test_rmsprops_first_step_has_no_bias_correction():
+    # v = (1 - rho) g^2, so the step is eta / sqrt(1 - rho) = eta * sqrt(10) for rho = 0.9
+    theta = np.zeros(2)
+    ns.RMSProp(0.01, epsilon=1e-300).update(theta, np.array([5.0, -1e-3]))
+    np.testing.assert_allclose(theta, [-0.01 * np.sqrt(10), 0.01 * np.sqrt(10)], rtol=1e-14)
+
+
+def test_adamw_is_loshchilov_and_hutter_algorithm_2():
+    eta, b1, b2, eps, lam = (mp.mpf(x) for x in ("0.01", "0.8", "0.99", "1e-7", "0.3"))
+
+    def rule(theta, g, t, state):
+        state["m"] = b1 * state.get("m", 0) + (1 - b1) * g
+        state["v"] = b2 * state.get("v", 0) + (1 - b2) * g * g
+        m_hat, v_hat = state["m"] / (1 - b1**t), state["v"] / (1 - b2**t)
+        return theta - eta * (m_hat / (mp.sqrt(v_hat) + eps) + lam * theta)
+
+    theta0, grads, expected = _mp_run(rule)
+    opt = ns.AdamW(0.01, beta1=0.8, beta2=0.99, epsilon=1e-7, weight_decay=0.3)
+    np.testing.assert_allclose(_apply(opt, theta0, grads), expected, rtol=1e-13, atol=1e-15)
+
+
+def test_adamw_without_decay_is_adam():
+    theta0, grads = np.random.default_rng(3).normal(size=(4, 3)), _grads(5, shape=(4, 3))
+    np.testing.assert_array_equal(
+        _apply(ns.AdamW(0.02, weight_decay=0), theta0, grads), _apply(ns.Adam(0.02), theta0, grads)
+    )
+
+
+def test_adamws_decay_is_not_scaled_by_the_gradient_size():
+    # decoupled: with the same adaptive step, a coordinate with a huge gradient and one with a
+    # tiny gradient lose the same fraction eta * lambda of their value (L2 inside Adam would not)
+    g = np.array([1e4, 1e-4])
+    theta_w, theta_a = np.array([3.0, 3.0]), np.array([3.0, 3.0])
+    ns.AdamW(0.1, weight_decay=0.5, epsilon=1e-300).update(theta_w, g)
+    ns.Adam(0.1, epsilon=1e-300).update(theta_a, g)
+    np.testing.assert_allclose(theta_a - theta_w, [3.0 * 0.05, 3.0 * 0.05], rtol=1e-13)
+
+
+# --- clip_by_norm ---
+
+
+def test_clip_by_norm_rescales_to_the_limit_keeping_the_direction():
+    grads = [(np.array([[3.0]]), np.array([4.0, 12.0]))]  # global norm 13
+    clipped = ns.clip_by_norm(grads, 6.5)
+    np.testing.assert_allclose(clipped[0][0], [[1.5]], rtol=1e-15)
+    np.testing.assert_allclose(clipped[0][1], [2.0, 6.0], rtol=1e-15)
+    assert isinstance(clipped, list) and isinstance(clipped[0], tuple)
+    np.testing.assert_array_equal(grads[0][1], [4.0, 12.0])  # the input is left unchanged
+
+
+def test_clip_by_norm_returns_copies_below_the_limit():
+    grads = [np.array([0.3, -0.4]), np.array([[0.0]])]
+    clipped = ns.clip_by_norm(grads, 0.5)  # norm exactly 0.5: not scaled
+    for new, old in zip(clipped, grads):
+        np.testing.assert_array_equal(new, old)
+        assert not np.shares_memory(new, old)
+    clipped[0][0] = 9.0
+    assert grads[0][0] == 0.3
+
+
+def test_clip_by_norm_does_not_overflow_and_keeps_the_dtype():
+    big = np.array([3e200, 4e200])
+    np.testing.assert_allclose(ns.clip_by_norm(big, 1.0), [0.6, 0.8], rtol=1e-15)
+    small = ns.clip_by_norm([np.array([3.0, 4.0], dtype=np.float32)], 1.0)[0]
+    assert small.dtype == np.float32
+    np.testing.assert_allclose(small, [0.6, 0.8], rtol=1e-7)
+    np.testing.assert_array_equal(ns.clip_by_norm([np.zeros(3)], 1.0)[0], np.zeros(3))
+
+
+def test_clip_by_norm_refuses_non_finite_gradients_and_bad_limits():
+    with pytest.raises(ns.ArgumentError, match=r"grads\[1\] has NaN or infinite entries"):
+        ns.clip_by_norm([np.ones(2), np.array([np.inf])], 1.0)
+    for bad in (0, -1.0, float("nan")):
+        with pytest.raises(ns.ArgumentError, match="max_norm must be a finite number > 0"):
+            ns.clip_by_norm([np.ones(2)], bad)
+    with pytest.raises(ns.ArgumentError, match="grads must be arrays"):
+        ns.clip_by_norm([1.0, 2.0], 1.0)

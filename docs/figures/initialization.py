@@ -84,3 +84,46 @@ def weight_histograms():
         ax.set(title=f"{init.name}\nbound ±{bound:.4f}", xlabel="weight", ylim=(0, 15))
     axes[0].set_ylabel("density")
     return fig
+
+
+def _gradient_norms(activation, init, depth=20, width=128, stddev=None):
+    """‖∂L/∂W‖ per layer of a depth-layer MLP for one random batch and one random dL/dY."""
+    rng = np.random.default_rng(0)
+    X, dY = rng.standard_normal((128, width)), rng.standard_normal((128, width))
+    net = ns.MLP((width,) * (depth + 1), activation=activation, output=activation, init=init, seed=0)
+    if stddev is not None:
+        for k, layer in enumerate(net.layers):
+            layer.W[:] = ns.random_normal(layer.W.shape, k, stddev=stddev)
+    net.forward(X)
+    return np.array([np.linalg.norm(dW) for dW, _ in net.backward(dY)])
+
+
+@figure("initialization-gradient-norms.svg")
+def gradient_norms_per_layer():
+    layers = np.arange(1, 21)
+    fig, (by_activation, by_init) = plt.subplots(1, 2, figsize=(9.0, 3.8), sharey=True)
+    for activation, colour, marker in (
+        ("sigmoid", "#d55e00", "s"),
+        ("tanh", "#0072b2", "o"),
+        ("relu", "#009e73", "^"),
+    ):
+        norms = _gradient_norms(activation, "glorot_uniform")
+        by_activation.plot(layers, norms, marker=marker, color=colour, markersize=4, label=activation)
+    by_activation.set(title="glorot_uniform, three activations", ylabel="‖∂L/∂W‖ of the layer")
+    runs = [
+        ("he_normal", "he_normal", None, "#009e73", "-", "^"),
+        ("glorot_normal", "glorot_normal", None, "#0072b2", "--", "o"),
+        ("N(0, 0.05²), Keras's default", "random_normal", None, "#999999", ":", "v"),
+        ("N(0, 0.2²)", "random_normal", 0.2, "#d55e00", "-.", "s"),
+    ]
+    for label, init, stddev, colour, line, marker in runs:
+        norms = _gradient_norms("relu", init, stddev=stddev)
+        by_init.plot(layers, norms, line, marker=marker, color=colour, markersize=4, label=label)
+    by_init.set(title="ReLU, four initializations")
+    for ax in (by_activation, by_init):
+        ax.set(
+            yscale="log", ylim=(1e-13, 1e9), xlabel="layer (1 = nearest the input)", xticks=[1, 5, 10, 15, 20]
+        )
+        ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    return fig

@@ -57,3 +57,40 @@ def double_well_trajectories():
         ax.set(title=f"η = {eta}", xlabel="x", ylim=(-4.2, 7.0))
     axes[0].set_ylabel("f(x) = x⁴ − 3x² + x")
     return fig
+
+
+H_2D = np.array([[5.0, 2.0], [2.0, 2.0]])  # eigenvalues 6 and 1: 2/λmax = 1/3, best rate 2/7
+START = np.array([1.0, -1.0])
+
+
+@figure("learning-rate-contours.svg")
+def paths_on_contours():
+    """Gradient-descent paths on f = θᵀHθ/2 below, at the best rate, near and above 2/λmax."""
+    bound = ns.critical_learning_rate(H_2D)
+    runs = [
+        (0.5 * bound, "η = 0.5 · 2/λmax", 30),
+        (2 / 7, "η = 2/(λmax + λmin), the best", 30),
+        (0.95 * bound, "η = 0.95 · 2/λmax: zig-zag", 30),
+        (1.05 * bound, "η = 1.05 · 2/λmax: diverges", 14),
+    ]
+    grid = np.linspace(-2.2, 2.2, 201)
+    g1, g2 = np.meshgrid(grid, grid)
+    values = 0.5 * (H_2D[0, 0] * g1**2 + 2 * H_2D[0, 1] * g1 * g2 + H_2D[1, 1] * g2**2)
+    fig, axes = plt.subplots(2, 2, figsize=(8.0, 7.6), sharex=True, sharey=True)
+    for ax, (eta, title, steps), colour in zip(
+        axes.ravel(), runs, ["#0072b2", "#009e73", "#e69f00", "#d55e00"]
+    ):
+        path = ns.gradient_descent(lambda th: H_2D @ th, START, eta, steps)
+        ax.contour(g1, g2, values, levels=[0.05, 0.2, 0.5, 1, 2, 4, 8], colors="#9e9e9e", linewidths=0.8)
+        ax.plot(path[:, 0], path[:, 1], "-o", color=colour, markersize=3.5, linewidth=1.2)
+        ax.plot(*START, "s", color="black", markersize=6)
+        ax.plot(0, 0, "*", color="black", markersize=10)
+        final = np.linalg.norm(path[-1])
+        ax.set_title(f"{title}\n|θ| after {steps} steps: {final:.2g}", fontsize=9)
+        ax.set(xlim=(-2.2, 2.2), ylim=(-2.2, 2.2), aspect="equal")
+    for ax in axes[1]:
+        ax.set_xlabel("θ₁")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("θ₂")
+    fig.tight_layout()
+    return fig
