@@ -40,6 +40,7 @@ __all__ = [
     "better_step",
     "check_method",
     "derivative_with_bound",
+    "direction_step",
     "directional_derivative",
     "numerical_gradient",
     "require_float64",
@@ -214,9 +215,9 @@ def directional_derivative(f, x, direction, method="central", h=None) -> float:
         The point and the direction (not normalized here; the result scales with it).
     method : {"central", "richardson", "complex"}
     h : float > 0, optional
-        Step in $t$; default `DEFAULT_STEPS` times $\max(1, |d \cdot x| / \|d\|) / \|d\|$:
-        a relative step of $x$'s own component along $d$, in units of $d$ (not the largest
-        $|x_i|$, which would let one large entry set the step of every direction).
+        Step in $t$; default `DEFAULT_STEPS` times ``max(1, max|x|)``. (`check_gradients`
+        takes its step from `direction_step` instead, so that one large entry does not set
+        the step of every direction.)
 
     Returns
     -------
@@ -240,7 +241,7 @@ def directional_derivative(f, x, direction, method="central", h=None) -> float:
         raise ArgumentError(f"direction must have the shape of x, {x.shape}; got {direction.shape}")
     x, direction = np.asarray(x, dtype=np.float64), np.asarray(direction, dtype=np.float64)
     if h is None:
-        h = direction_step(x, direction, DEFAULT_STEPS[method])
+        h = DEFAULT_STEPS[method] * max(1.0, float(np.max(np.abs(x), initial=0.0)))
 
     def along(t):
         return f(x + t[0] * direction)

@@ -91,16 +91,34 @@ class _Target:
             move,
         )
         self.noisy = np.inf  # the round-off is estimated where |t| <= noisy (the bound needs only those)
+        kinked = not all(layer.activation.smooth for layer in twin.layers)
+        self.pattern = _kink_sides(twin, X) if kinked else None  # which side of z = 0, at t = 0
+        self.crossed = False  # set when an evaluation put some pre-activation on the other side
 
     def __call__(self, t):
         undo = self.move(t)
         try:
             value = self.loss(self.Y, self.twin.forward(self.X), from_logits=self.from_logits)
+            if self.pattern is not None and not np.iscomplexobj(value):
+                sides = _kink_sides(self.twin, self.X)
+                self.crossed |= any(np.any(a != b) for a, b in zip(sides, self.pattern))
             if np.iscomplexobj(value) or abs(t) > self.noisy:
                 return value, 0.0
             return float(value), loss_round_off(self.twin, self.X, self.Y, self.loss, self.from_logits)
         finally:
             undo()
+
+
+def _kink_sides(model, X):
+    """For each kinked layer, which pre-activations are > 0 (every kink of nnspec's activations
+    is at z = 0): a difference quotient whose evaluations disagree straddles a kink."""
+    sides, values = [], X
+    for layer in model.layers:
+        Z = values @ layer.W.real + layer.b.real
+        if not layer.activation.smooth:
+            sides.append(Z > 0)
+        values = layer.activation(Z)
+    return sides
 
 
 def _entry_move(target, index):
@@ -134,18 +152,28 @@ def _estimate(method, f, h, forward_bound, enough):
         value = f(1j * h)[0]
         reference = float(np.imag(value)) / h
         return reference, forward_bound + SAFETY * EPS * abs(reference), "complex step round-off"
-    f.noisy = 1.01 * h
-    value, rounding, truncation = derivative_with_bound(f, h, method)
+    value, rounding, truncation = _bounded(f, h, method)
+    for smaller in (h / 100, h / 10_000):  # a kink within the step: try steps that do not reach it
+        if not f.crossed:
+            break
+        h = smaller
+        value, rounding, truncation = _bounded(f, h, method)
+    if f.crossed:
+        return value, np.inf, f"{method} differences: a pre-activation crosses a kink within the step"
     if rounding + truncation > enough:
         retry = better_step(h, rounding, truncation, method)
         if not 0.5 <= retry / h <= 2:
-            f.noisy = 1.01 * retry
-            other = derivative_with_bound(f, retry, method)
-            if other[1] + other[2] < rounding + truncation:
+            other = _bounded(f, retry, method)
+            if not f.crossed and other[1] + other[2] < rounding + truncation:
                 value, rounding, truncation = other
     kind = "loss round-off" if rounding >= truncation else "truncation"
     note = f"{method} differences: {kind} {max(rounding, truncation):.1e}"
     return value, rounding + truncation, note
+
+
+def _bounded(f, h, method):
+    f.noisy, f.crossed = 1.01 * h, False
+    return derivative_with_bound(f, h, method)
 
 
 def _resolve(a, Ea, Er, chain, makers, scale, tolerance):
@@ -170,17 +198,19 @@ def _resolve(a, Ea, Er, chain, makers, scale, tolerance):
 
 
 def _reason(a, b, bound, note, chain, complex_safe):
+    """Why an entry is unresolved, and what may resolve it."""
+    if not np.isfinite(bound):
+        return f"{note}; move the batch away from it (a kink has no derivative to check)"
     if max(abs(a), abs(b)) <= bound:
-        why = (
-            f"the entry is 0 to within its bound ({note}): at a stationary point no check sees a wrong factor"
+        return (
+            f"both values are 0 to within the bound ({note}): at a stationary point no check "
+            "sees a wrong factor; check at another point"
         )
-    else:
-        why = f"{note} exceeds the tolerance"
     if complex_safe and "complex" not in chain:
-        return why + "; try method='complex'"
+        return f"{note} exceeds the tolerance; try method='complex'"
     if "richardson" not in chain and "complex" not in chain:
-        return why + "; try method='richardson'"
-    return why + "; check at another point (or the loss from logits)"
+        return f"{note} exceeds the tolerance; try method='richardson'"
+    return f"{note} exceeds the tolerance; try another point or a larger tolerance"
 
 
 def _twins(model):

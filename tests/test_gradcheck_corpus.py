@@ -142,6 +142,15 @@ def perfect_softmax():
     return model, X, model.forward(X), "cce"
 
 
+def relu_near_kink(z):
+    """A ReLU network whose first unit has pre-activation ``z`` for sample 0."""
+    model = ns.MLP((2, 3, 1), activation="relu", seed=0)
+    W = model.layers[0].W
+    X = np.array([[1.0, 0.5], [-0.3, 0.8]])
+    X[0, 0] += (z - (X @ W)[0, 0]) / W[0, 0]
+    return model, X, np.array([[1.0], [0.0]]), "mse"
+
+
 def ordinary(activation, loss="mse"):
     rng = np.random.default_rng(8)
     output = {"mse": "identity", "cce": "softmax"}[loss]
@@ -175,6 +184,11 @@ CORRECT = [
     ("softmax-logits-20-directions", softmax_logits, {"from_logits": True, "directions": 3}),
     ("saturated-sigmoid", saturated_sigmoid, {}),
     ("perfect-softmax", perfect_softmax, {}),
+    ("relu-z-1e-7", lambda: relu_near_kink(1e-7), {}),
+    ("relu-z-1e-14", lambda: relu_near_kink(1e-14), {}),
+    ("relu-z-1e-14-richardson", lambda: relu_near_kink(1e-14), {"method": "richardson"}),
+    ("leaky-relu-ordinary", lambda: ordinary("leaky_relu"), {}),
+    ("elu-half-ordinary", lambda: ordinary(ns.ELU(alpha=0.5)), {}),
 ]
 
 
