@@ -241,7 +241,7 @@ def decide(
     scale = np.maximum(np.abs(a), np.abs(b))
     difference = np.abs(a - b)
     applied = tolerance * scale
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         failed = ~(difference <= applied + bound)  # NaN fails
         unresolved = ~failed & (bound > applied) & (difference > 0) & ~np.asarray(exempt)
         ratio = np.where(failed, difference / (applied + bound), bound / np.maximum(applied, TINY))
