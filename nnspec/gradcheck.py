@@ -12,7 +12,11 @@ $x_i$ at a time, with step $h_i = h \max(1, |x_i|)$:
   for functions that are analytic and written to carry the imaginary part through.
 
 They live in `nnspec.differences`. `check_gradients` compares a model's backpropagation with
-one of them, entry by entry or, with ``directions=k``, along ``k`` seeded random directions.
+them, entry by entry or, with ``directions=k``, along ``k`` seeded random directions. Each
+reference value carries an error bound (round-off from the magnitudes the loss is summed
+from, `nnspec._roundoff`; truncation measured by the scheme itself), and each entry is
+"passed", "failed" (beyond tolerance plus bound) or unresolved ("inconclusive": the bound
+exceeds the tolerance); see `check_gradients`.
 
 Examples
 --------
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._reference import Target, direction_move, entry_move, reason, resolve, twins
 from ._report import (
     GradientCheckInconclusive,
     GradientReport,
@@ -38,9 +43,7 @@ from ._roundoff import EPS, SAFETY, gradient_round_off, loss_round_off
 from ._validation import describe, finite_array, positive_float, positive_int
 from .differences import (
     DEFAULT_STEPS,
-    better_step,
     check_method,
-    derivative_with_bound,
     direction_step,
     directional_derivative,
     numerical_gradient,
@@ -78,156 +81,8 @@ TOLERANCES = {
 ESCALATION = ("central", "richardson", "complex")
 
 
-class _Target:
-    """The loss as a function of a step ``t`` along one entry or one direction of a twin model."""
-
-    def __init__(self, twin, X, Y, loss, from_logits, move):
-        self.twin, self.X, self.Y, self.loss, self.from_logits, self.move = (
-            twin,
-            X,
-            Y,
-            loss,
-            from_logits,
-            move,
-        )
-        self.noisy = np.inf  # the round-off is estimated where |t| <= noisy (the bound needs only those)
-        kinked = not all(layer.activation.smooth for layer in twin.layers)
-        self.pattern = _kink_sides(twin, X) if kinked else None  # which side of z = 0, at t = 0
-        self.crossed = False  # set when an evaluation put some pre-activation on the other side
-
-    def __call__(self, t):
-        undo = self.move(t)
-        try:
-            value = self.loss(self.Y, self.twin.forward(self.X), from_logits=self.from_logits)
-            if self.pattern is not None and not np.iscomplexobj(value):
-                sides = _kink_sides(self.twin, self.X)
-                self.crossed |= any(np.any(a != b) for a, b in zip(sides, self.pattern))
-            if np.iscomplexobj(value) or abs(t) > self.noisy:
-                return value, 0.0
-            return float(value), loss_round_off(self.twin, self.X, self.Y, self.loss, self.from_logits)
-        finally:
-            undo()
-
-
-def _kink_sides(model, X):
-    """For each kinked layer, which pre-activations are > 0 (every kink of nnspec's activations
-    is at z = 0): a difference quotient whose evaluations disagree straddles a kink."""
-    sides, values = [], X
-    for layer in model.layers:
-        Z = values @ layer.W.real + layer.b.real
-        if not layer.activation.smooth:
-            sides.append(Z > 0)
-        values = layer.activation(Z)
-    return sides
-
-
-def _entry_move(target, index):
-    def move(t):
-        original = target[index]
-        target[index] = original + t
-        return lambda: target.__setitem__(index, original)
-
-    return move
-
-
-def _direction_move(targets, theta, direction):
-    def move(t):
-        _assign(targets, theta + t * direction)
-        return lambda: _assign(targets, theta)
-
-    return move
-
-
-def _assign(targets, flat):
-    start = 0
-    for target in targets:
-        target[...] = flat[start : start + target.size].reshape(target.shape)
-        start += target.size
-
-
-def _estimate(method, f, h, forward_bound, enough):
-    """(reference, bound of the reference, note) by one scheme at relative step ``h``; a second
-    step, where the measured round-off and truncation balance, if the bound is above ``enough``."""
-    if method == "complex":
-        value = f(1j * h)[0]
-        reference = float(np.imag(value)) / h
-        return reference, forward_bound + SAFETY * EPS * abs(reference), "complex step round-off"
-    value, rounding, truncation = _bounded(f, h, method)
-    for smaller in (h / 100, h / 10_000):  # a kink within the step: try steps that do not reach it
-        if not f.crossed:
-            break
-        h = smaller
-        value, rounding, truncation = _bounded(f, h, method)
-    if f.crossed:
-        return value, np.inf, f"{method} differences: a pre-activation crosses a kink within the step"
-    if rounding + truncation > enough:
-        retry = better_step(h, rounding, truncation, method)
-        if not 0.5 <= retry / h <= 2:
-            other = _bounded(f, retry, method)
-            if not f.crossed and other[1] + other[2] < rounding + truncation:
-                value, rounding, truncation = other
-    kind = "loss round-off" if rounding >= truncation else "truncation"
-    note = f"{method} differences: {kind} {max(rounding, truncation):.1e}"
-    return value, rounding + truncation, note
-
-
-def _bounded(f, h, method):
-    f.noisy, f.crossed = 1.01 * h, False
-    return derivative_with_bound(f, h, method)
-
-
-def _resolve(a, Ea, Er, chain, makers, scale, tolerance):
-    """Run the schemes of ``chain`` until the entry is resolved; return (b, E, method, status, note).
-
-    ``Ea`` bounds the analytic value's round-off, ``Er`` the output rounding's share (which
-    only a complex-step reference, rounding its real parts differently, does not share).
-    """
-    best = None
-    for method in chain:
-        f, h = makers[method](), DEFAULT_STEPS[method] * scale
-        b, Eb, note = _estimate(method, f, h, Ea + Er, tolerance * abs(a) / 2 - Ea)
-        bound, applied = Eb + Ea, tolerance * max(abs(a), abs(b))
-        if not abs(a - b) <= applied + bound:
-            return b, bound, method, "failed", note
-        result = (b, bound, method, "passed" if bound <= applied or a == b else "inconclusive", note)
-        if best is None or bound < best[1]:
-            best = result
-        if result[3] == "passed":
-            return result
-    return best
-
-
-def _reason(a, b, bound, note, chain, complex_safe):
-    """Why an entry is unresolved, and what may resolve it."""
-    if not np.isfinite(bound):
-        return f"{note}; move the batch away from it (a kink has no derivative to check)"
-    if max(abs(a), abs(b)) <= bound:
-        return (
-            f"both values are 0 to within the bound ({note}): at a stationary point no check "
-            "sees a wrong factor; check at another point"
-        )
-    if complex_safe and "complex" not in chain:
-        return f"{note} exceeds the tolerance; try method='complex'"
-    if "richardson" not in chain and "complex" not in chain:
-        return f"{note} exceeds the tolerance; try method='richardson'"
-    return f"{note} exceeds the tolerance; try another point or a larger tolerance"
-
-
-def _twins(model):
-    """Lazily made copies of the model: float64 for differences, complex128 for the complex step."""
-    cache = {}
-
-    def twin(method):
-        kind = "complex" if method == "complex" else "real"
-        if kind not in cache:
-            cache[kind] = model.copy(dtype=np.complex128 if kind == "complex" else None)
-        return cache[kind]
-
-    return twin
-
-
 def _entry_by_entry(model, X, Y, loss, chain, analytic, bounds, tolerance, from_logits, complex_safe):
-    twin = _twins(model)
+    twin = twins(model)
     entries = []
     for i, (pair, pair_bounds, pair_rho) in enumerate(zip(analytic, *bounds)):
         for which, (grad, grad_bound, rho) in enumerate(zip(pair, pair_bounds, pair_rho)):
@@ -239,18 +94,18 @@ def _entry_by_entry(model, X, Y, loss, chain, analytic, bounds, tolerance, from_
                 def maker(method, index=index, which=which, i=i):
                     def make():
                         target = twin(method).layers[i].parameters()[which]
-                        return _Target(twin(method), X, Y, loss, from_logits, _entry_move(target, index))
+                        return Target(twin(method), X, Y, loss, from_logits, entry_move(target, index))
 
                     return make
 
                 scale = max(1.0, abs(float(model.layers[i].parameters()[which][index])))
                 makers = {m: maker(m) for m in chain}
-                b, E, method, status, note = _resolve(
+                b, E, method, status, note = resolve(
                     grad[index], grad_bound[index], rho[index], chain, makers, scale, tolerance
                 )
                 reference[index], bound[index], methods[index] = b, E, method
                 if status == "inconclusive":
-                    reasons[index] = _reason(grad[index], b, E, note, chain, complex_safe)
+                    reasons[index] = reason(grad[index], b, E, note, chain, complex_safe)
             entries.append(decide(name, grad, reference, bound, tolerance, methods, reasons))
     return entries
 
@@ -262,7 +117,7 @@ def _along_directions(
     theta = np.concatenate([p.ravel() for layer in model.layers for p in layer.parameters()])
     gradient = np.concatenate([g.ravel() for pair in analytic for g in pair])
     gradient_bound, rho = (np.concatenate([e.ravel() for pair in part for e in pair]) for part in bounds)
-    twin = _twins(model)
+    twin = twins(model)
     rng = np.random.default_rng(seed)
     entries = []
     for j in range(count):
@@ -276,8 +131,8 @@ def _along_directions(
         def maker(method, direction=direction):
             def make():
                 targets = [p for layer in twin(method).layers for p in layer.parameters()]
-                return _Target(
-                    twin(method), X, Y, loss, from_logits, _direction_move(targets, theta, direction)
+                return Target(
+                    twin(method), X, Y, loss, from_logits, direction_move(targets, theta, direction)
                 )
 
             return make
@@ -285,10 +140,8 @@ def _along_directions(
         makers = {m: maker(m) for m in chain}
         scale = direction_step(theta, direction, 1.0)
         Er = float(np.abs(direction) @ rho)
-        b, E, method, status, note = _resolve(projected, Ea, Er, chain, makers, scale, tolerance)
-        reasons = (
-            {(): _reason(projected, b, E, note, chain, complex_safe)} if status == "inconclusive" else {}
-        )
+        b, E, method, status, note = resolve(projected, Ea, Er, chain, makers, scale, tolerance)
+        reasons = {(): reason(projected, b, E, note, chain, complex_safe)} if status == "inconclusive" else {}
         entries.append(decide(f"direction[{j}]", projected, b, E, tolerance, method, reasons))
     return entries
 
