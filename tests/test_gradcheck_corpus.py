@@ -15,8 +15,6 @@ import pytest
 
 import nnspec as ns
 
-METHODS = ("central", "richardson", "complex")
-
 
 def planted(model, change):
     """A copy of ``model`` whose gradients are ``change(grads)`` (a list of [dW, db] lists)."""
@@ -295,11 +293,6 @@ ORDINARY = [
 def run(case, options):
     model, X, Y, loss = case()
     return ns.check_gradients(model, X, Y, loss, **options)
-
-
-def status(report):
-    """The report's outcome ("passed", "failed" or "inconclusive")."""
-    return report.status
 
 
 @pytest.mark.parametrize(("name", "case", "options"), CORRECT, ids=[c[0] for c in CORRECT])
