@@ -13,7 +13,10 @@ import numpy as np
 from ._roundoff import EPS, SAFETY, loss_round_off
 from .differences import DEFAULT_STEPS, better_step, derivative_with_bound
 
-__all__ = ["Target", "assign", "direction_move", "entry_move", "reason", "resolve", "twins"]
+#: Below this magnitude float64 results may be subnormal, whose rounding is no longer relative.
+UNDERFLOW = np.finfo(np.float64).tiny / EPS
+
+__all__ = ["UNDERFLOW", "Target", "assign", "direction_move", "entry_move", "reason", "resolve", "twins"]
 
 
 class Target:
@@ -83,30 +86,44 @@ def assign(targets, flat):
         start += target.size
 
 
-def _estimate(method, f, h, forward_bound, enough):
-    """(reference, bound of the reference, note) by one scheme at relative step ``h``; a second
-    step, where the measured round-off and truncation balance, if the bound is above ``enough``."""
+def _estimate(method, f, h, forward_bound, enough, a):
+    """(reference, bound of the reference, note) by one scheme at relative step ``h``.
+
+    A step whose quotients straddle a kink, or whose truncation estimate exceeds both the
+    round-off and a tenth of the value (the function is far from its Taylor expansion, where
+    the estimate itself is unreliable), is replaced by a step 100 times
+    smaller, twice; if none will do, the bound is infinite. A second step, where the measured
+    round-off and truncation balance, is tried when the bound is above ``enough``.
+    """
     if method == "complex":
         value = f(1j * h)[0]
         reference = float(np.imag(value)) / h
         return reference, forward_bound + SAFETY * EPS * abs(reference), "complex step round-off"
     value, rounding, truncation = _bounded(f, h, method)
-    for smaller in (h / 100, h / 10_000):  # a kink within the step: try steps that do not reach it
-        if not f.crossed:
+    for smaller in (h / 100, h / 10_000):
+        if not f.crossed and _trusted(value, rounding, truncation, a):
             break
         h = smaller
         value, rounding, truncation = _bounded(f, h, method)
     if f.crossed:
         return value, np.inf, f"{method} differences: a pre-activation crosses a kink within the step"
+    if not _trusted(value, rounding, truncation, a):
+        return value, np.inf, f"{method} differences: the truncation estimate is not small at any step tried"
     if rounding + truncation > enough:
         retry = better_step(h, rounding, truncation, method)
         if not 0.5 <= retry / h <= 2:
             other = _bounded(f, retry, method)
-            if not f.crossed and other[1] + other[2] < rounding + truncation:
+            if not f.crossed and _trusted(*other, a) and other[1] + other[2] < rounding + truncation:
                 value, rounding, truncation = other
     kind = "loss round-off" if rounding >= truncation else "truncation"
     note = f"{method} differences: {kind} {max(rounding, truncation):.1e}"
     return value, rounding + truncation, note
+
+
+def _trusted(value, rounding, truncation, a):
+    """The truncation estimate is a small correction (the scheme is in its asymptotic range),
+    or no larger than the round-off, which then dominates the estimate and the bound alike."""
+    return truncation <= max(rounding, 0.1 * max(abs(value), abs(a)))
 
 
 def _bounded(f, h, method):
@@ -123,7 +140,9 @@ def resolve(a, Ea, Er, chain, makers, scale, tolerance):
     best = None
     for method in chain:
         f, h = makers[method](), DEFAULT_STEPS[method] * scale
-        b, Eb, note = _estimate(method, f, h, Ea + Er, tolerance * abs(a) / 2 - Ea)
+        b, Eb, note = _estimate(method, f, h, Ea + Er, tolerance * abs(a) / 2 - Ea, a)
+        if a != b and max(abs(a), abs(b)) < UNDERFLOW:
+            return b, np.inf, method, "inconclusive", f"values below {UNDERFLOW:.0e} lose relative precision"
         bound, applied = Eb + Ea, tolerance * max(abs(a), abs(b))
         if not abs(a - b) <= applied + bound:
             return b, bound, method, "failed", note
@@ -138,11 +157,15 @@ def resolve(a, Ea, Er, chain, makers, scale, tolerance):
 def reason(a, b, bound, note, chain, complex_safe):
     """Why an entry is unresolved, and what may resolve it."""
     if not np.isfinite(bound):
-        return f"{note}; move the batch away from it (a kink has no derivative to check)"
+        if "kink" in note:
+            return f"{note}; move the batch away from it (a kink has no derivative to check)"
+        if "precision" in note:
+            return f"{note} (subnormal numbers); rescale the inputs, targets or weights"
+        return f"{note}; check at another point"
     if max(abs(a), abs(b)) <= bound:
         return (
-            f"both values are 0 to within the bound ({note}): at a stationary point no check "
-            "sees a wrong factor; check at another point"
+            f"both values are 0 to within the bound ({note}): the check cannot see this entry "
+            "(at a stationary point no check sees a wrong factor); check at another point"
         )
     if complex_safe and "complex" not in chain:
         return f"{note} exceeds the tolerance; try method='complex'"

@@ -223,9 +223,15 @@ class GradientReport:
 
 
 def _severity(entry: ParameterCheck):
-    ratio = entry.difference / (entry.applied_tolerance + entry.bound) if entry.difference else 0.0
-    error = np.inf if np.isnan(entry.relative_error) else entry.relative_error
-    return (STATUSES.index(entry.status), np.inf if np.isnan(ratio) else ratio, error)
+    """Failed entries by how far beyond their allowance, inconclusive ones by how far their
+    bound exceeds their tolerance, passed ones by their relative error."""
+    if entry.status == "failed":
+        ratio = entry.difference / (entry.applied_tolerance + entry.bound) if entry.difference else 0.0
+    elif entry.status == "inconclusive":
+        ratio = entry.bound / max(entry.applied_tolerance, TINY)
+    else:
+        ratio = entry.relative_error
+    return (STATUSES.index(entry.status), np.inf if np.isnan(ratio) else ratio)
 
 
 def decide(

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._reference import Target, direction_move, entry_move, reason, resolve, twins
+from ._reference import UNDERFLOW, Target, direction_move, entry_move, reason, resolve, twins
 from ._report import (
     GradientCheckInconclusive,
     GradientReport,
@@ -56,6 +56,7 @@ __all__ = [
     "DEFAULT_STEPS",
     "SAFETY",
     "TOLERANCES",
+    "UNDERFLOW",
     "GradientCheckInconclusive",
     "GradientReport",
     "ParameterCheck",

@@ -149,6 +149,28 @@ def relu_near_kink(z):
     return model, X, np.array([[1.0], [0.0]]), "mse"
 
 
+def randomized(seed):
+    """A random configuration of the stress run that once failed a correct model: seed 10 has
+    outputs near 1e6 and steps far outside the Taylor range along directions, seed 21 a
+    saturated softmax whose first-layer gradients are about 1e-300 (near underflow)."""
+    rng = np.random.default_rng(1000 + seed)
+    activation = ["tanh", "sigmoid", "softplus", "gelu", "relu", "leaky_relu", "elu"][seed % 7]
+    loss = ["mse", "cce"][seed % 5]
+    output = {"mse": "identity", "cce": "softmax"}[loss]
+    model = ns.MLP((3, int(rng.integers(2, 6)), 3), activation=activation, output=output, seed=seed)
+    X = rng.normal(size=(int(rng.integers(2, 9)), 3)) * 10.0 ** rng.uniform(-3, 3)
+    n = X.shape[0]
+    if loss == "mse":
+        Y = rng.normal(size=(n, 3)) + 10.0 ** rng.uniform(0, 6) * rng.integers(0, 2)
+        if rng.random() < 0.5:
+            model.layers[-1].b[:] = Y.mean()
+    else:
+        Y = np.eye(3)[rng.integers(0, 3, n)]
+    if rng.random() < 0.3:
+        model.layers[-1].W *= 10.0 ** rng.uniform(0, 1.5)
+    return model, X, Y, loss
+
+
 def ordinary(activation, loss="mse"):
     rng = np.random.default_rng(8)
     output = {"mse": "identity", "cce": "softmax"}[loss]
@@ -187,6 +209,10 @@ CORRECT = [
     ("relu-z-1e-14-richardson", lambda: relu_near_kink(1e-14), {"method": "richardson"}),
     ("leaky-relu-ordinary", lambda: ordinary("leaky_relu"), {}),
     ("elu-half-ordinary", lambda: ordinary(ns.ELU(alpha=0.5)), {}),
+    ("random-10-directions", lambda: randomized(10), {"directions": 3}),
+    ("random-10-directions-richardson", lambda: randomized(10), {"directions": 3, "method": "richardson"}),
+    ("random-21-underflow", lambda: randomized(21), {}),
+    ("random-21-underflow-complex", lambda: randomized(21), {"method": "complex"}),
 ]
 
 

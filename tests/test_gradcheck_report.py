@@ -87,7 +87,13 @@ def test_raise_exception_for_failed_and_for_inconclusive():
     with pytest.raises(gradcheck.GradientCheckInconclusive) as info:
         ns.check_gradients(bugged, X, Y, loss, escalate=False, raise_exception=True)
     assert not isinstance(info.value, ns.GradientMismatch) and isinstance(info.value, AssertionError)
-    assert info.value.parameter == "layers[1].b" and info.value.bound > info.value.tolerance
+    worst = ns.check_gradients(bugged, X, Y, loss, escalate=False).worst  # the largest bound / tolerance
+    assert (info.value.parameter, info.value.index, info.value.reason) == (
+        worst.name,
+        worst.index,
+        worst.reason,
+    )
+    assert info.value.bound == worst.bound > info.value.tolerance == worst.applied_tolerance
     model, X, Y, loss = perfect_linear()
     with pytest.raises(gradcheck.GradientCheckInconclusive, match="stationary point"):
         ns.check_gradients(model, X, Y, loss, raise_exception=True)
