@@ -35,7 +35,16 @@ import numpy as np
 from ._validation import describe, finite_array, positive_float
 from .errors import ArgumentError
 
-__all__ = ["DEFAULT_STEPS", "check_method", "directional_derivative", "numerical_gradient", "require_float64"]
+__all__ = [
+    "DEFAULT_STEPS",
+    "better_step",
+    "check_method",
+    "derivative_with_bound",
+    "direction_step",
+    "directional_derivative",
+    "numerical_gradient",
+    "require_float64",
+]
 
 #: Default relative step ``h`` per method (the step of entry i is ``h * max(1, |x_i|)``).
 DEFAULT_STEPS = {"central": 1e-5, "richardson": 1e-3, "complex": 1e-20}
@@ -206,7 +215,9 @@ def directional_derivative(f, x, direction, method="central", h=None) -> float:
         The point and the direction (not normalized here; the result scales with it).
     method : {"central", "richardson", "complex"}
     h : float > 0, optional
-        Step in $t$; default `DEFAULT_STEPS` times ``max(1, max|x|)``.
+        Step in $t$; default `DEFAULT_STEPS` times ``max(1, max|x|)``. (`check_gradients`
+        takes its step from `direction_step` instead, so that one large entry does not set
+        the step of every direction.)
 
     Returns
     -------
@@ -236,3 +247,74 @@ def directional_derivative(f, x, direction, method="central", h=None) -> float:
         return f(x + t[0] * direction)
 
     return float(numerical_gradient(along, np.zeros(1), method, h)[0])
+
+
+def direction_step(x, direction, h: float) -> float:
+    r"""Step in $t$ along ``direction``: $h \max(1, |d \cdot x| / \|d\|) / \|d\|$ (``h`` if $d = 0$)."""
+    norm = float(np.linalg.norm(direction))
+    if norm == 0:
+        return h
+    return h * max(1.0, abs(float(np.vdot(direction, x))) / norm) / norm
+
+
+#: Factor on the scheme's own truncation estimate: the leading-term estimate times 2.
+_TRUNCATION = {"central": 2.0 / 3.0, "richardson": 2.0 / 15.0}
+
+
+def derivative_with_bound(g, h: float, method: str) -> tuple[float, float, float]:
+    r"""Derivative at 0 of a function of one variable, with an error bound from the scheme itself.
+
+    ``g(t)`` returns ``(value, noise)``: $g(t)$ and a bound on its round-off. With
+    $D(s) = (g(s) - g(-s)) / 2s$ the estimates and their truncation errors are
+
+    * central: $D(h)$; its error is $\approx (D(2h) - D(h)) / 3$ (the $h^2$ term of
+      $D(2h)$ is four times that of $D(h)$), taken twice for safety;
+    * Richardson: $R(h) = (4 D(h/2) - D(h)) / 3$; its error is $\approx (R(2h) - R(h)) / 15$
+      (the $h^4$ term grows 16-fold), taken twice.
+
+    Round-off is the noise of the evaluations divided by the step: $(n_+ + n_-) / 2h$ for
+    $D(h)$, $(4 N(h/2) + N(h)) / 3$ for $R(h)$.
+
+    Returns
+    -------
+    (value, round_off, truncation) : floats
+        The bound is ``round_off + truncation``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnspec.differences import derivative_with_bound
+    >>> value, rounding, truncation = derivative_with_bound(lambda t: (np.exp(t), 1e-16), 1e-3, "central")
+    >>> bool(abs(value - 1.0) <= rounding + truncation), bool(truncation < 1e-6)
+    (True, True)
+    """
+    if method not in _TRUNCATION:
+        raise ArgumentError(
+            f"derivative_with_bound differences with 'central' or 'richardson', got {method!r}"
+        )
+    cache = {}
+
+    def quotient(s):
+        up, down = cache.setdefault(s, g(s)), cache.setdefault(-s, g(-s))
+        return (up[0] - down[0]) / (2 * s), (up[1] + down[1]) / (2 * s)
+
+    if method == "central":
+        (d1, n1), (d2, _) = quotient(h), quotient(2 * h)
+        return d1, n1, _TRUNCATION[method] * abs(d2 - d1)
+    (half, n_half), (d1, n1), (d2, _) = quotient(h / 2), quotient(h), quotient(2 * h)
+    r1, r2 = (4 * half - d1) / 3, (4 * d1 - d2) / 3
+    return r1, (4 * n_half + n1) / 3, _TRUNCATION[method] * abs(r2 - r1)
+
+
+def better_step(h: float, round_off: float, truncation: float, method: str) -> float:
+    r"""The step that minimizes the bound $R h_0 / h + T (h / h_0)^p$ ($p$ = 2 central, 4 Richardson).
+
+    Given the round-off $R$ and truncation $T$ measured at step $h_0$ = ``h``, the
+    minimum is at $h_0 (R / pT)^{1/(p+1)}$, kept within a factor 100 of ``h`` (and 100 h
+    when $T = 0$).
+    """
+    order = 2 if method == "central" else 4
+    if truncation <= 0:
+        return 100 * h
+    ratio = (round_off / (order * truncation)) ** (1 / (order + 1))
+    return h * min(100.0, max(0.01, ratio))

@@ -167,10 +167,11 @@ def check_backprop(
 ) -> dict[str, GradientReport]:
     r"""Compare ``model.loss_and_grads`` (backpropagation) with each symbolic method.
 
-    The relative error of an entry is $|a - s| / \max(|a|, |s|, \text{floor})$ with
-    ``floor = 10 eps G / tolerance`` ($G$ the largest gradient entry): entries too small
-    to carry ``tolerance`` relative precision next to the largest ones, whose round-off
-    they share, are compared absolutely.
+    An entry passes when $|a - s| \le \tau \max(|a|, |s|) + E$ (see `compare_gradients`)
+    with $E = 10\,\epsilon\,G$ ($G$ the largest gradient entry) for the entries smaller
+    than ``floor = 10 eps G / tolerance`` and 0 for the others: entries too small to carry
+    ``tolerance`` relative precision next to the largest ones, whose round-off they share,
+    are compared absolutely, and count as resolved.
 
     Parameters
     ----------

@@ -67,3 +67,56 @@ def error_against_step():
     ax.legend(loc="upper right")
     fig.tight_layout()
     return fig
+
+
+def _trained_entry():
+    """The 2-4-1 tanh network after 1,000 epochs on sin(x0), and one loss-of-t function per
+    scheme along its first-layer weight (0, 1), the entry the old check failed."""
+    rng = np.random.default_rng(0)
+    model = ns.MLP((2, 4, 1), activation="tanh", seed=0)
+    X = rng.uniform(-2, 2, size=(8, 2))
+    Y = np.sin(X[:, :1])
+    ns.train(model, X, Y, loss="mse", learning_rate=0.1, epochs=1000)
+    twin = model.copy()
+    W = twin.layers[0].W
+    start = W[0, 1]
+
+    def loss_at(t):
+        W[0, 1] = start + t
+        value = ns.mse(Y, twin.forward(X)), ns.gradcheck.loss_round_off(twin, X, Y, ns.mse)
+        W[0, 1] = start
+        return value
+
+    _, grads = model.loss_and_grads(X, Y, "mse")
+    return loss_at, float(grads[0][0][0, 1])
+
+
+@figure("gradient-checking-bound.svg")
+def error_and_bound_against_step():
+    from nnspec.differences import derivative_with_bound
+
+    loss_at, analytic = _trained_entry()
+    fig, ax = plt.subplots(figsize=(7.5, 4.4))
+    for method, colour, steps in (
+        ("central", BLUE, np.logspace(-1, -9, 33)),
+        ("richardson", ORANGE, np.logspace(-0.5, -7, 27)),
+    ):
+        results = [derivative_with_bound(loss_at, h, method) for h in steps]
+        errors = np.array([abs(value - analytic) for value, *_ in results])
+        bounds = np.array([rounding + truncation for _, rounding, truncation in results])
+        ax.loglog(
+            steps, np.maximum(errors, 1e-20), "o", color=colour, markersize=3.5, label=f"{method}: error"
+        )
+        ax.loglog(steps, bounds, "-", color=colour, linewidth=1.6, label=f"{method}: bound")
+    ax.axhline(1e-6 * abs(analytic), color=GREY, linestyle="--", linewidth=1.0)
+    ax.text(3e-8, 1.5e-6 * abs(analytic), r"tolerance $10^{-6} |a|$", color=GREY, fontsize=9, va="bottom")
+    ax.set(
+        xlabel="step $h$",
+        ylabel=r"$|D - a|$ and its bound",
+        title=f"One weight's derivative ({analytic:.2e}) after 1,000 epochs",
+        ylim=(1e-18, 1e-4),
+    )
+    ax.invert_xaxis()
+    ax.legend(loc="lower left", ncol=2, fontsize=8)
+    fig.tight_layout()
+    return fig
