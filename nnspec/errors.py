@@ -1,15 +1,37 @@
 """Exceptions raised by nnspec.
 
 Every error names the argument at fault, what was expected and what came, so the
-message alone is enough to fix the call.
+message alone is enough to fix the call. All of them derive from `NnspecError`, so
+``except NnspecError`` catches whatever nnspec raises on purpose::
+
+    NnspecError
+    ├── ArgumentError (ValueError)
+    │   ├── ShapeError
+    │   └── ExpressionError
+    ├── ExpressionTimeout (TimeoutError)
+    └── GradientMismatch (AssertionError)
+
+A time-out is not a wrong value: `ExpressionTimeout` is a `TimeoutError`, so
+``except ValueError`` does not swallow it.
 """
 
 from __future__ import annotations
 
-__all__ = ["ArgumentError", "ExpressionError", "GradientMismatch", "ShapeError"]
+__all__ = [
+    "ArgumentError",
+    "ExpressionError",
+    "ExpressionTimeout",
+    "GradientMismatch",
+    "NnspecError",
+    "ShapeError",
+]
 
 
-class ArgumentError(ValueError):
+class NnspecError(Exception):
+    """The base class of every exception nnspec raises on purpose."""
+
+
+class ArgumentError(NnspecError, ValueError):
     """An argument has the wrong value, dtype or name (a learning rate <= 0, a NaN input, ...)."""
 
 
@@ -38,7 +60,15 @@ class ExpressionError(ArgumentError):
         self.token = token
 
 
-class GradientMismatch(AssertionError):
+class ExpressionTimeout(NnspecError, TimeoutError):
+    """A derivation asked to finish within a time limit did not, and was stopped.
+
+    Raised by the expression side when a ``timeout`` was given (the work ran in a worker
+    process, which was stopped and replaced) and by the command line's ``--timeout``.
+    """
+
+
+class GradientMismatch(NnspecError, AssertionError):
     """An analytic gradient disagrees with its reference beyond the tolerance.
 
     Attributes

@@ -10,7 +10,7 @@ import sympy as sp
 
 import nnspec as ns
 from nnspec.expressions import playground
-from nnspec.expressions.time_limit import DEFAULT_TIMEOUT
+from nnspec.expressions.time_limit import INTERACTIVE_TIMEOUT
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,11 +58,11 @@ def test_runtime_line_names_the_versions():
 
 
 def test_one_default_time_limit_for_the_page_and_the_command_line():
-    assert playground.TIME_LIMIT == DEFAULT_TIMEOUT
+    assert playground.TIME_LIMIT == INTERACTIVE_TIMEOUT
     page = (ROOT / "docs" / "playground.md").read_text(encoding="utf-8")
     field = re.search(r'<input id="nnspec-timeout"[^>]*value="([^"]+)"', page)
-    assert field is not None and float(field.group(1)) == DEFAULT_TIMEOUT
+    assert field is not None and float(field.group(1)) == INTERACTIVE_TIMEOUT
     from nnspec.cli import build_parser
 
     check = build_parser().parse_args(["derive", "x", "--wrt", "x"])
-    assert check.timeout == DEFAULT_TIMEOUT
+    assert check.timeout == INTERACTIVE_TIMEOUT

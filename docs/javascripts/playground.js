@@ -141,7 +141,9 @@ function copyable(text) {
   return element("p", { class: "nnspec-copyable" }, code, " ", copy);
 }
 
-function formatNumber(value) {
+function formatNumber(value, text) {
+  // the Python side's text: the shortest decimal that reads back as the same float64 (keeps -0.0)
+  if (text) return text;
   return value === null ? "undefined (not finite here)" : String(value);
 }
 
@@ -163,7 +165,7 @@ function show(request, result) {
     );
     if (result.point) {
       item.append(
-        element("p", { class: "nnspec-partial-value" }, `Value at the point: ${formatNumber(partial.value)}`),
+        element("p", { class: "nnspec-partial-value" }, `Value at the point: ${formatNumber(partial.value, partial.value_text)}`),
       );
     }
     parts.push(item);
@@ -173,7 +175,7 @@ function show(request, result) {
       .map(([name, value]) => `${name} = ${value}`)
       .join(", ");
     parts.push(
-      element("p", { class: "nnspec-value" }, `At ${point}: f = ${formatNumber(result.value)}`),
+      element("p", { class: "nnspec-value" }, `At ${point}: f = ${formatNumber(result.value, result.value_text)}`),
     );
   }
   for (const step of result.steps || []) {

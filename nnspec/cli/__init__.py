@@ -10,8 +10,10 @@
   three references: SymPy layer-wise, SymPy whole expression, central differences.
 
 Exit status: 0 on success, 1 when ``check`` finds a mismatch, 2 on any error, which is one
-line on stderr (``nnspec: error: ...``), time-outs included. ``nnspec --version`` prints the
-installed version.
+line on stderr (``nnspec: error: ...``), time-outs included; output cut short by a closed pipe
+(``nnspec chain ... | head -c 10``) ends quietly. ``nnspec --version`` prints the installed
+version. The command line owns its process: ``--timeout`` is a ``SIGALRM`` timer in its main
+thread (`nnspec.cli.time_limit`), not a worker process.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import ArgumentError
+from ..errors import ArgumentError, ExpressionTimeout
+from ..expressions.time_limit import INTERACTIVE_TIMEOUT, quote
 
 __all__ = ["build_parser", "main"]
 
@@ -31,10 +34,13 @@ _DERIVE_EXAMPLES = """examples:
   nnspec derive "a**2*b + relu(a - b)" --wrt a,b --at a=-4,b=2
   nnspec derive "tanh(tanh(tanh(x)))" --wrt x --simplify none
 
---simplify auto (default) returns sympy.simplify's result when it finishes within about 1 s,
-else a cheap normal form; full always runs sympy.simplify (within --timeout); none gives the
-raw derivative. With --at, every variable needs a value: values are computed exactly, then
-printed as the nearest float64.
+--simplify auto (default) returns a cheap normal form (common factors pulled out, a small
+fraction cancelled), decided by the expression, so the output is the same on every machine;
+full runs sympy.simplify (within --timeout); none gives the raw derivative. Every
+formula printed reads back as an expression. With --at, every variable needs a value: each
+value is correctly rounded to float64 (printed as the shortest decimal that reads back as
+that float) or refused. At a kink: relu'(0) = 0, abs'(0) = 0, and max/min split 1/2, 1/2
+at a tie.
 """
 _CHAIN_EXAMPLES = """examples:
   nnspec chain "sin(x**2)" --wrt x
@@ -65,6 +71,23 @@ Each command has its own --help with more examples.
 
 def _one_line(message: str) -> str:
     return " ".join(str(message).split())
+
+
+def _command_line(message: str) -> str:
+    """A library message in the command line's words: ``at:`` is ``--at:``, ``wrt:`` is ``--wrt:``."""
+    for name in ("at", "wrt"):
+        if message.startswith(f"{name}: "):
+            return f"--{message}"
+    return message
+
+
+def _silence_stdout() -> None:
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor (an in-memory stdout)
+        pass
 
 
 class _Parser(argparse.ArgumentParser):
@@ -99,12 +122,23 @@ def _positive_int(text: str) -> int:
     return int(text)
 
 
+def _limited(function, args, kwargs: dict, timeout, what: str):
+    from functools import partial
+
+    from .time_limit import run_with_time_limit
+
+    return run_with_time_limit(partial(function, *args, **kwargs), (), timeout, what)
+
+
 def _run_derive(args) -> int:
     import sympy as sp
 
-    from ..expressions import derivation
+    from ..expressions import derivation, latex
+    from ..expressions.point import number_text
 
-    result = derivation(args.expression, args.wrt, at=args.at, simplify=args.simplify, timeout=args.timeout)
+    kwargs = {"at": args.at, "simplify": args.simplify}
+    what = f"the derivative of {quote(args.expression)}"
+    result = _limited(derivation, (args.expression, args.wrt), kwargs, args.timeout, what)
     if not args.latex:
         print(result)
     else:
@@ -112,22 +146,13 @@ def _run_derive(args) -> int:
         d = r"\partial" if len(expression.free_symbols) > 1 else "d"
         where = ""
         if result.point is not None:
-            where = r",\ ".join(f"{sp.latex(sp.Symbol(n))} = {sp.latex(v)}" for n, v in result.point.items())
-            print(rf"\left.{sp.latex(expression)}\right|_{{{where}}} = {result.value!r}")
+            where = r",\ ".join(f"{latex(sp.Symbol(n))} = {latex(v)}" for n, v in result.point.items())
+            print(rf"\left.{latex(expression)}\right|_{{{where}}} = {number_text(result.value)}")
         for name, derivative in result.partials.items():
-            line = rf"\frac{{{d}}}{{{d} {name}}}\left[{sp.latex(expression)}\right] = {sp.latex(derivative)}"
+            line = rf"\frac{{{d}}}{{{d} {name}}}\left[{latex(expression)}\right] = {latex(derivative)}"
             if result.point is not None:
-                line += rf" \Big|_{{{where}}} = {result.partial_values[name]!r}"
+                line += rf" \Big|_{{{where}}} = {number_text(result.partial_values[name])}"
             print(line)
-    below = [
-        name for name, level in result.simplify_level.items() if args.simplify == "auto" and level != "full"
-    ]
-    if below:
-        print(
-            f"nnspec: note: {', '.join(f'd/d{n}' for n in below)} not fully simplified (sympy.simplify did "
-            "not finish within its budget); --simplify full --timeout SECONDS gives it longer",
-            file=sys.stderr,
-        )
     return 0
 
 
@@ -135,8 +160,10 @@ def _run_chain(args) -> int:
     from ..expressions import chain_rule
 
     if len(args.wrt) != 1:
-        raise ArgumentError(f"chain takes one variable, got {len(args.wrt)}: {', '.join(args.wrt)}")
-    steps = chain_rule(args.expression, args.wrt[0], at=args.at, simplify=args.simplify, timeout=args.timeout)
+        raise ArgumentError(f"--wrt: chain takes one variable, got {len(args.wrt)}: {', '.join(args.wrt)}")
+    kwargs = {"at": args.at, "simplify": args.simplify}
+    what = f"the chain rule for {quote(args.expression)}"
+    steps = _limited(chain_rule, (args.expression, args.wrt[0]), kwargs, args.timeout, what)
     print(steps.latex() if args.latex else steps)
     return 0
 
@@ -157,7 +184,7 @@ def _timeout(text: str):
     from ..expressions.time_limit import check_timeout
 
     try:
-        return check_timeout(value, "--timeout")
+        return check_timeout(value, "--timeout", "none")
     except ArgumentError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
 
@@ -188,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         command.add_argument(
             "expression",
-            help='e.g. "tanh(w*x + b)"; functions: sin cos tan exp log sqrt abs '
+            help='e.g. "tanh(w*x + b)"; functions: sin cos tan exp log sqrt abs sign step '
             "tanh sigmoid relu softplus gelu elu leaky_relu erf max min",
         )
         command.add_argument(
@@ -205,13 +232,13 @@ def build_parser() -> argparse.ArgumentParser:
             "--simplify",
             default="auto",
             choices=["auto", "full", "none"],
-            help="auto (default): sympy.simplify within about 1 s, else a normal form; full; none",
+            help="auto (default): a cheap normal form, the same on every machine; full: sympy.simplify; none",
         )
         command.add_argument(
             "--timeout",
             type=_timeout,
-            default=5.0,
-            help="seconds allowed, at most 86400, or none (default 5)",
+            default=INTERACTIVE_TIMEOUT,
+            help=f"seconds allowed, at most 86400, or none (default {INTERACTIVE_TIMEOUT:g})",
         )
         command.set_defaults(run=run)
     summary = "compare backprop with SymPy and finite differences on a seeded MLP"
@@ -248,9 +275,14 @@ def main(argv=None) -> int:
     except SystemExit as stop:  # --help (status 0) or a usage error, already printed
         return stop.code if isinstance(stop.code, int) else 2
     try:
-        return args.run(args)
-    except ArgumentError as error:  # includes ExpressionError and its time-outs
-        print(f"nnspec: error: {_one_line(error)}", file=sys.stderr)
+        status = args.run(args)
+        sys.stdout.flush()  # here, so that a closed pipe is caught below and not at exit
+        return status
+    except BrokenPipeError:  # the reader went away (| head): stop quietly, as cat does
+        _silence_stdout()
+        return 0
+    except (ArgumentError, ExpressionTimeout) as error:
+        print(f"nnspec: error: {_command_line(_one_line(error))}", file=sys.stderr)
         return 2
     except RecursionError:
         print("nnspec: error: the computation exceeded Python's recursion limit", file=sys.stderr)

@@ -24,9 +24,9 @@ import numpy as np
 
 from .. import gradcheck, symbolic
 from ..errors import ArgumentError
-from ..expressions.time_limit import run_with_time_limit
 from ..losses import loss as resolve_loss
 from ..network import MLP
+from .time_limit import run_with_time_limit
 
 __all__ = [
     "BATCH_WORK_LIMIT",

@@ -11,9 +11,13 @@ r"""Explore derivatives safely: parse text into SymPy, differentiate it, show th
   $\frac{df}{dx} = \sum_i \frac{\partial f}{\partial u_i}\big|_{u=g(x)}\,\frac{dg_i}{dx}$.
 * `parse_point` reads a point such as ``"a=-4, b=2"`` with the same safe parser.
 
-Each call runs under a time limit (``timeout``, default 5 s; ``None`` for none); past it,
-`ExpressionTimeout` (an `ExpressionError`) is raised instead of hanging (see `nnspec.expressions.time_limit`
-for the mechanisms, and the one platform, Pyodide, where the limit is left to the caller).
+Calls run without a time limit unless asked (``timeout=None`` is the default). Given
+``timeout=seconds``, the work runs in a warm worker process that is killed and replaced when
+the limit passes, and `ExpressionTimeout` (a `TimeoutError`) is raised: nothing reaches into
+the caller's thread, signals or timers (see `nnspec.expressions.time_limit`).
+Values at a point are correctly rounded to float64 or refused (`nnspec.expressions.point`);
+every formula prints in the expression language and reads back (`nnspec.expressions.printing`);
+kinks follow one stated convention (`nnspec.expressions.simplification`).
 ``sigmoid``, ``relu``, ``softplus``, ``gelu``, ``elu`` and ``leaky_relu`` stay named
 functions in the results (``sigmoid(x)*(1 - sigmoid(x))``); `expand_activations`
 replaces them by nnspec's definitions. ``pi`` and ``E`` are SymPy's constants.
@@ -42,7 +46,8 @@ import sympy as sp
 from ..errors import ArgumentError
 from .chain_steps import ChainPath, ChainStep, explain, placeholder_stem
 from .parser import check, parse, parse_now
-from .point import as_point, point_names, value_at
+from .point import Underflow, as_point, point_names, value_at
+from .printing import in_language, latex, text
 from .results import ChainRule, Derivation
 from .simplification import check_simplify, differentiate, simplify_all
 from .sympy_activations import expand_activations
@@ -57,12 +62,16 @@ __all__ = [
     "ChainStep",
     "Derivation",
     "ExpressionTimeout",
+    "Underflow",
     "chain_rule",
     "derivation",
     "derive",
     "expand_activations",
+    "in_language",
+    "latex",
     "parse",
     "parse_point",
+    "text",
 ]
 
 
@@ -112,23 +121,25 @@ def derivation(text: str, wrt, *, at=None, simplify: str = "auto", timeout=DEFAU
         A point, ``"a=-4, b=2"`` (see `parse_point`) or ``{"a": -4, "b": 2}``; it must give
         a value to every variable of ``text`` and to nothing else.
     simplify : {"auto", "full", "none"}
-        ``"none"``: the raw derivative. ``"full"``: ``sympy.simplify`` of it (may time out).
-        ``"auto"`` (default): a cheap normal form, then ``sympy.simplify`` if it finishes
-        within a budget of about 1 s (never more than a quarter of the time left), else the normal
-        form; the level each result got is in ``simplify_level``.
+        ``"none"``: the raw derivative. ``"full"``: ``sympy.simplify`` of it (may take long).
+        ``"auto"`` (default): a cheap normal form (``factor_terms``, and ``cancel`` for a small
+        rational function), decided by the expression, never by the clock; the level each
+        result got is in ``simplify_level``.
     timeout : float or None
-        Seconds allowed for everything (default 5; at most one day); None for no limit.
+        None (default): no limit, the work runs in the caller's thread. Seconds (at most one
+        day): the work runs in a worker process, stopped when the limit passes.
 
     Returns
     -------
     Derivation
         ``.partials`` in the order of ``wrt``; with ``at``, ``.value`` and
-        ``.partial_values`` evaluated exactly (SymPy/mpmath), then rounded to float64.
+        ``.partial_values`` correctly rounded to float64 (or refused).
 
     Raises
     ------
     ExpressionError
-        When ``text`` or a value of ``at`` is refused by the parser, or a value is not real.
+        When ``text`` or a value of ``at`` is refused by the parser, or a value at the point is
+        not real, beyond float64's range, or cannot be certified.
     ArgumentError
         For a ``wrt`` that is not a name occurring in ``text``, a point that misses a variable
         or names an unknown one, or a bad ``simplify`` or ``timeout``.
@@ -141,7 +152,7 @@ def derivation(text: str, wrt, *, at=None, simplify: str = "auto", timeout=DEFAU
     >>> d.value, d.partial_values
     (10.5, {'x': 6.5})
     """
-    check(text)  # fast refusals come before any timer
+    check(text)  # fast refusals come before any worker
     names = _names(wrt)
     simplify = check_simplify(simplify)
     timeout = check_timeout(timeout)
@@ -161,7 +172,7 @@ def derive(text: str, wrt, *, simplify: str = "auto", timeout=DEFAULT_TIMEOUT) -
     simplify : {"auto", "full", "none"}
         How far to simplify (see `derivation`).
     timeout : float or None
-        Seconds allowed (default 5); None for no limit.
+        Seconds allowed (run in a worker process); None (default) for no limit.
 
     Returns
     -------
@@ -190,7 +201,7 @@ def parse_point(text, *, timeout=DEFAULT_TIMEOUT) -> dict[str, sp.Expr]:
         ``name=value`` pairs separated by commas; each value is an expression without
         variables (``"pi/4"``, ``"1/3"``, ``"max(1, 2)"``) that is a finite real number.
     timeout : float or None
-        Seconds allowed (default 5); None for no limit.
+        Seconds allowed (run in a worker process); None (default) for no limit.
 
     Returns
     -------
@@ -232,7 +243,7 @@ def chain_rule(text: str, wrt: str, *, at=None, simplify: str = "auto", timeout=
     simplify : {"auto", "full", "none"}
         How far to simplify the final result (see `derivation`).
     timeout : float or None
-        Seconds allowed for the whole derivation (default 5); None for no limit.
+        Seconds allowed (run in a worker process); None (default) for no limit.
 
     Returns
     -------

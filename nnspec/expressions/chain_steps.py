@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..errors import ArgumentError
+from .printing import latex, text
 from .simplification import differentiate
 
 __all__ = ["ChainPath", "ChainStep", "explain"]
@@ -130,21 +131,25 @@ class ChainStep:
         derivative in the steps is then followed by ``= value``.
         """
 
+        from .point import number_text
+
         def shown(expression) -> str:
-            return f"{expression}" if at is None else f"{expression} = {at(expression)!r}"
+            return text(expression) if at is None else f"{text(expression)} = {number_text(at(expression))}"
 
         pad, x = "  " * indent, self.variable
-        head = f"{pad}d/d{x} [{self.expression}] = {shown(self.derivative)}"
+        head = f"{pad}d/d{x} [{text(self.expression)}] = {shown(self.derivative)}"
         if self.elementary:
             return [f"{head}   [{self.rule}]"]
-        names = ", ".join(f"{path.placeholder} = {path.inner}" for path in self.paths)
+        names = ", ".join(f"{path.placeholder} = {text(path.inner)}" for path in self.paths)
         many = len(self.paths) > 1
         label = f"{self.rule}, sum over {len(self.paths)} paths" if many else self.rule
-        lines = [head, f"{pad}  {label}: outer {self.outer} with {names}"]
+        lines = [head, f"{pad}  {label}: outer {text(self.outer)} with {names}"]
         for path in self.paths:
             u = path.placeholder
             at_inner = path.partial == path.outer_derivative
-            partial = shown(path.partial) if at_inner else f"{path.partial} -> {shown(path.outer_derivative)}"
+            partial = (
+                shown(path.partial) if at_inner else f"{text(path.partial)} -> {shown(path.outer_derivative)}"
+            )
             lines.append(
                 f"{pad}  {f'path {u}: ' if many else ''}d outer/d{u} = {partial};  "
                 f"d{u}/d{x} = {shown(path.inner_derivative)};  product: {shown(path.product)}"
@@ -158,23 +163,23 @@ class ChainStep:
 
     def latex_rows(self, d: str = "d") -> list[str]:
         r"""Rows of a two-column ``array`` (``lhs &= rhs``); ``d`` is ``"d"`` or ``"\partial"``."""
-        x = sp.latex(self.variable)
-        lhs = rf"\frac{{{d}}}{{{d} {x}}}\left[{sp.latex(self.expression)}\right]"
+        x = latex(self.variable)
+        lhs = rf"\frac{{{d}}}{{{d} {x}}}\left[{latex(self.expression)}\right]"
         if self.elementary:
-            return [rf"{lhs} &= {sp.latex(self.derivative)}"]
+            return [rf"{lhs} &= {latex(self.derivative)}"]
         partial = r"\partial" if len(self.paths) > 1 else "d"
-        outer = sp.latex(self.outer)
+        outer = latex(self.outer)
         generic = " + ".join(
-            rf"\frac{{{partial}}}{{{partial} {sp.latex(p.placeholder)}}}\left({outer}\right)"
-            rf"\frac{{{d} {sp.latex(p.placeholder)}}}{{{d} {x}}}"
+            rf"\frac{{{partial}}}{{{partial} {latex(p.placeholder)}}}\left({outer}\right)"
+            rf"\frac{{{d} {latex(p.placeholder)}}}{{{d} {x}}}"
             for p in self.paths
         )
-        names = r",\ ".join(f"{sp.latex(p.placeholder)} = {sp.latex(p.inner)}" for p in self.paths)
+        names = r",\ ".join(f"{latex(p.placeholder)} = {latex(p.inner)}" for p in self.paths)
         specific = " + ".join(
-            rf"\left({sp.latex(p.outer_derivative)}\right)\left({sp.latex(p.inner_derivative)}\right)"
+            rf"\left({latex(p.outer_derivative)}\right)\left({latex(p.inner_derivative)}\right)"
             for p in self.paths
         )
-        rows = [rf"{lhs} &= {generic}, \quad {names}", rf"&= {specific}", rf"&= {sp.latex(self.derivative)}"]
+        rows = [rf"{lhs} &= {generic}, \quad {names}", rf"&= {specific}", rf"&= {latex(self.derivative)}"]
         for path in self.paths:
             if path.steps.rule != "variable":
                 rows.extend(path.steps.latex_rows(d))
@@ -184,7 +189,9 @@ class ChainStep:
         return "\n".join(self.lines())
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(d/d{self.variable} [{self.expression}] = {self.derivative})"
+        return (
+            f"{type(self).__name__}(d/d{self.variable} [{text(self.expression)}] = {text(self.derivative)})"
+        )
 
 
 def placeholder_stem(expression: sp.Expr) -> str:

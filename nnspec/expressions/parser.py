@@ -13,7 +13,7 @@ that names the offending token and its 1-based column:
 Numbers are exact (``0.1`` is 1/10) and every constant stays within 10**100; a constant
 exponent must be rational with magnitude at most 100, while ``x**y`` is allowed: see
 `nnspec.expressions.whitelist`. Building the SymPy objects (the only step that can be slow) runs
-under a time limit.
+under a time limit when one is asked for.
 """
 
 from __future__ import annotations
@@ -116,9 +116,9 @@ def parse(text: str, *, timeout: float | None = DEFAULT_TIMEOUT) -> sp.Expr:
         natural logarithm and ``sigmoid``, ``relu``, ``softplus``, ``gelu``, ``elu`` and
         ``leaky_relu`` mean exactly nnspec's activations of the same name.
     timeout : float or None
-        Seconds allowed for building the SymPy expression (default 5; None for no limit). The
-        checks that need no SymPy (characters, syntax, size, nesting) come first and are not
-        timed.
+        None (default): no limit. Seconds: building the SymPy expression runs in a worker
+        process, stopped past the limit. The checks that need no SymPy (characters, syntax,
+        size, nesting) come first, in the caller's process.
 
     Returns
     -------

@@ -10,13 +10,18 @@ limit by terminating the worker and starting a fresh one. The limit it uses by d
 `TIME_LIMIT`, the same number as the command line's default ``--timeout``, so an expression
 that the command line finishes is not stopped by the page, and the other way round.
 
+Every ``"text"`` is in the expression language (it reads back with `nnspec.parse`); every
+value comes with ``"value_text"``, the shortest decimal that reads back as the same float64
+(with a note when the exact value underflows), since JavaScript's ``String`` of a number
+drops the sign of ``-0.0``.
+
 Examples
 --------
 >>> import json
 >>> from nnspec.expressions.playground import differentiate
 >>> result = json.loads(differentiate("x**3", "x", "x=2"))
->>> result["partials"][0]["text"], result["partials"][0]["value"]
-('3*x**2', 12.0)
+>>> result["partials"][0]["text"], result["partials"][0]["value"], result["partials"][0]["value_text"]
+('3*x**2', 12.0, '12.0')
 >>> error = json.loads(differentiate("x +", "x", ""))["error"]  # a refusal is one line
 >>> error.startswith("invalid syntax") and "column 3" in error and "\\n" not in error
 True
@@ -26,13 +31,15 @@ from __future__ import annotations
 
 import json
 
-from ..errors import ArgumentError
-from .time_limit import DEFAULT_TIMEOUT
+from ..errors import ArgumentError, ExpressionTimeout
+from .point import number_text
+from .printing import text as as_text
+from .time_limit import INTERACTIVE_TIMEOUT
 
 __all__ = ["TIME_LIMIT", "describe_runtime", "differentiate"]
 
 #: Seconds the page waits for one answer before it stops the worker (the CLI's default too).
-TIME_LIMIT = DEFAULT_TIMEOUT
+TIME_LIMIT = INTERACTIVE_TIMEOUT
 
 
 def _one_line(text) -> str:
@@ -52,6 +59,10 @@ def _partial_left(d: str, name: str) -> str:
 
 def _number(value) -> float | None:
     return None if value is None else float(value)
+
+
+def _number_text(value) -> str | None:
+    return None if value is None else number_text(value)
 
 
 def differentiate(text: str, wrt: str, at: str = "", simplify: str = "auto", steps: bool = False) -> str:
@@ -74,7 +85,8 @@ def differentiate(text: str, wrt: str, at: str = "", simplify: str = "auto", ste
     -------
     str
         JSON of ``{"expression": {"text", "mathml"}, "partials": [{"name", "text", "mathml",
-        "simplify", "value"}], "point": {name: text} | null, "value": float | null}`` (plus
+        "simplify", "value", "value_text"}], "point": {name: text} | null, "value": float | null,
+        "value_text": str | null}`` (plus
         ``"steps"`` when asked), or ``{"error": "<one line>"}`` for anything nnspec refuses.
     """
     from . import chain_rule, derivation
@@ -91,17 +103,19 @@ def differentiate(text: str, wrt: str, at: str = "", simplify: str = "auto", ste
             partials.append(
                 {
                     "name": name,
-                    "text": str(partial),
+                    "text": as_text(partial),
                     "mathml": _math(_partial_left(d, name), partial),
                     "simplify": found.simplify_level[name],
                     "value": _number(value),
+                    "value_text": _number_text(value),
                 }
             )
         result = {
-            "expression": {"text": str(expression), "mathml": _math("<mi>f</mi>", expression)},
+            "expression": {"text": as_text(expression), "mathml": _math("<mi>f</mi>", expression)},
             "partials": partials,
-            "point": None if found.point is None else {name: str(v) for name, v in found.point.items()},
+            "point": None if found.point is None else {name: as_text(v) for name, v in found.point.items()},
             "value": _number(found.value),
+            "value_text": _number_text(found.value),
         }
         if steps:
             from latex2mathml.converter import convert
@@ -113,7 +127,7 @@ def differentiate(text: str, wrt: str, at: str = "", simplify: str = "auto", ste
                     {"name": name, "text": str(chain), "mathml": convert(chain.latex(), display="block")}
                 )
         return json.dumps(result)
-    except ArgumentError as error:
+    except (ArgumentError, ExpressionTimeout) as error:
         return json.dumps({"error": _one_line(error)})
 
 

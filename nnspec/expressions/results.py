@@ -8,7 +8,8 @@ import sympy as sp
 
 from ..errors import ArgumentError
 from .chain_steps import ChainStep
-from .point import value_at
+from .point import number_text, value_at
+from .printing import latex, text
 
 __all__ = ["ChainRule", "Derivation"]
 
@@ -31,13 +32,16 @@ class Derivation:
     point : dict of str to sympy.Expr, or None
         The point ``at``, as exact numbers.
     value : float or None
-        The expression at the point: exact, then rounded to float64.
+        The expression at the point, correctly rounded to float64 (an
+        `nnspec.expressions.point.Underflow` when the exact value is too small for float64).
     partial_values : dict of str to float, or None
         Each partial derivative at the point, likewise.
 
     Examples
     --------
-    ``str()`` is what ``nnspec derive ... --at ...`` prints:
+    ``str()`` is what ``nnspec derive ... --at ...`` prints: every formula in the expression
+    language (it reads back with `nnspec.parse`), every value the shortest decimal that reads
+    back as the same float64:
 
     >>> import nnspec as ns
     >>> print(ns.derivation("x**2*y", ["x"], at="x=3, y=-1"))
@@ -57,11 +61,11 @@ class Derivation:
     def __str__(self) -> str:
         lines = []
         if self.point is not None:
-            lines.append("at " + ", ".join(f"{name} = {number}" for name, number in self.point.items()))
-            lines.append(f"f = {self.expression} = {self.value!r}")
+            lines.append("at " + ", ".join(f"{name} = {text(number)}" for name, number in self.point.items()))
+            lines.append(f"f = {text(self.expression)} = {number_text(self.value)}")
         for name, partial in self.partials.items():
-            value = "" if self.partial_values is None else f" = {self.partial_values[name]!r}"
-            lines.append(f"d/d{name} = {partial}{value}")
+            value = "" if self.partial_values is None else f" = {number_text(self.partial_values[name])}"
+            lines.append(f"d/d{name} = {text(partial)}{value}")
         return "\n".join(lines)
 
 
@@ -89,19 +93,21 @@ class ChainRule(ChainStep):
     point: dict | None = None
 
     def value_at(self, expression: sp.Expr) -> float:
-        """``expression`` (one of the steps, in the expression's variables) at ``point``, as a float."""
+        """``expression`` (one of the steps) at ``point``, correctly rounded to float64 or refused."""
         if self.point is None:
             raise ArgumentError("this ChainRule has no point: pass at= to chain_rule")
         substitution = {s: self.point[s.name] for s in self.expression.free_symbols}
-        return value_at(expression, substitution, f"d/d{self.variable} [{self.expression}]")
+        return value_at(expression, substitution, f"d/d{self.variable} [{text(self.expression)}]")
 
     def __str__(self) -> str:
         lines = self.lines(at=None if self.point is None else self.value_at)
         if self.simplified != self.derivative:
-            lines.append(f"simplified: d/d{self.variable} [{self.expression}] = {self.simplified}")
+            lines.append(
+                f"simplified: d/d{self.variable} [{text(self.expression)}] = {text(self.simplified)}"
+            )
         if self.point is not None:
-            where = ", ".join(f"{name} = {number}" for name, number in self.point.items())
-            lines.append(f"at {where}: d/d{self.variable} = {self.value_at(self.derivative)!r}")
+            where = ", ".join(f"{name} = {text(number)}" for name, number in self.point.items())
+            lines.append(f"at {where}: d/d{self.variable} = {number_text(self.value_at(self.derivative))}")
         return "\n".join(lines)
 
     def latex(self) -> str:
@@ -117,11 +123,11 @@ class ChainRule(ChainStep):
         d = r"\partial" if len(self.expression.free_symbols) > 1 else "d"
         rows = self.latex_rows(d)
         if self.simplified != self.derivative:
-            rows.insert(1 if self.elementary else 3, rf"&= {sp.latex(self.simplified)}")
+            rows.insert(1 if self.elementary else 3, rf"&= {latex(self.simplified)}")
         if self.point is not None:
-            where = r",\ ".join(f"{sp.latex(sp.Symbol(n))} = {sp.latex(v)}" for n, v in self.point.items())
+            where = r",\ ".join(f"{latex(sp.Symbol(n))} = {latex(v)}" for n, v in self.point.items())
             rows.append(
-                rf"\left.\frac{{{d}}}{{{d} {sp.latex(self.variable)}}}\right|_{{{where}}} &= "
+                rf"\left.\frac{{{d}}}{{{d} {latex(self.variable)}}}\right|_{{{where}}} &= "
                 f"{self.value_at(self.derivative)!r}"
             )
         return "\\begin{array}{rl}\n" + " \\\\\n".join(rows) + "\n\\end{array}"

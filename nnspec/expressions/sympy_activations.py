@@ -12,7 +12,8 @@ exponentials. Each `NetworkFunction` means exactly the activation of the same na
   evaluate through it (``relu(-2) == 0``);
 * its derivative (``fdiff``) is written in closed form and equals ``d/du`` of that
   definition, including the conventions at kinks (``relu'(0) = 0``, ``leaky_relu'(0)`` is
-  the slope);
+  the slope), through `step`, the unit step with ``step(0) = 0``, so that every derivative
+  is again an expression of the language (``relu'(u) = step(u)``);
 * parameters (leaky ReLU's ``slope``, ELU's ``alpha``) are class attributes read by both
   the definition and the derivative; `NetworkFunction.with_parameters` gives the function
   for other values (the parser's names use the defaults).
@@ -40,6 +41,7 @@ __all__ = [
     "relu",
     "sigmoid",
     "softplus",
+    "step",
 ]
 
 
@@ -114,6 +116,47 @@ def expression(name: str, x=None, **values):
     if not isinstance(x, sp.Basic):
         raise ArgumentError(f"x must be a SymPy expression, got {type(x).__name__}")
     return _DEFINITIONS[name](x, **_exact(values))
+
+
+class step(sp.Function):
+    r"""The unit step: $\operatorname{step}(u) = 1$ for $u > 0$, else $0$ (so ``step(0) = 0``).
+
+    The derivative of ``relu``, and a function of the expression language, so that derivatives
+    print in the language and read back. Its own derivative is taken as 0 everywhere (the
+    derivative almost everywhere, as automatic differentiation gives it).
+    """
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, arg):
+        if not arg.is_number:  # assumptions on nested symbolic arguments cost exponential time
+            return None
+        if arg.is_extended_positive:
+            return sp.Integer(1)
+        if arg.is_extended_nonpositive:
+            return sp.Integer(0)
+        return None
+
+    def fdiff(self, argindex=1):
+        return sp.Integer(0)
+
+    def definition(self) -> sp.Expr:
+        """``Piecewise((1, u > 0), (0, True))``."""
+        return _above_zero(self.args[0], 1, 0)
+
+    def _eval_is_real(self):
+        return self.args[0].is_extended_real
+
+    def _eval_is_nonnegative(self):
+        return self.args[0].is_extended_real
+
+    def _eval_evalf(self, prec):
+        return self.definition().evalf(prec_to_dps(prec))
+
+    def _latex(self, printer, exp=None):
+        power = "" if exp is None else f"^{{{exp}}}"
+        return rf"\operatorname{{step}}{power}\left({printer._print(self.args[0])}\right)"
 
 
 class NetworkFunction(sp.Function):
@@ -216,11 +259,11 @@ class softplus(NetworkFunction):
 
 
 class relu(NetworkFunction):
-    r"""$\max(u, 0)$; derivative 1 for $u > 0$, else 0 (so $relu'(0) = 0$)."""
+    r"""$\max(u, 0)$; derivative ``step(u)``: 1 for $u > 0$, else 0 (so $relu'(0) = 0$)."""
 
     @classmethod
     def derivative(cls, u):
-        return _above_zero(u, 1, 0)
+        return step(u)
 
 
 class leaky_relu(NetworkFunction):
@@ -231,7 +274,7 @@ class leaky_relu(NetworkFunction):
 
     @classmethod
     def derivative(cls, u):
-        return _above_zero(u, 1, cls.slope)
+        return cls.slope + (1 - cls.slope) * step(u)
 
 
 class elu(NetworkFunction):
@@ -242,7 +285,7 @@ class elu(NetworkFunction):
 
     @classmethod
     def derivative(cls, u):
-        return _above_zero(u, 1, cls.alpha * sp.exp(u))
+        return step(u) + cls.alpha * sp.exp(u) * (1 - step(u))
 
 
 class gelu(NetworkFunction):
@@ -263,7 +306,7 @@ NETWORK_FUNCTIONS = {f.__name__: f for f in (sigmoid, softplus, relu, leaky_relu
 
 
 def expand_activations(expr: sp.Basic) -> sp.Basic:
-    """Replace every activation function in ``expr`` by its SymPy definition.
+    """Replace every activation function (and `step`) in ``expr`` by its SymPy definition.
 
     Examples
     --------
@@ -272,4 +315,4 @@ def expand_activations(expr: sp.Basic) -> sp.Basic:
     >>> expanded.has(sigmoid), sp.simplify(expanded - sp.exp(-x) / (1 + sp.exp(-x)) ** 2)
     (False, 0)
     """
-    return expr.replace(lambda e: isinstance(e, NetworkFunction), lambda e: e.definition())
+    return expr.replace(lambda e: isinstance(e, (NetworkFunction, step)), lambda e: e.definition())

@@ -1,61 +1,67 @@
-"""Run a SymPy computation with a time limit, so a derivation never hangs (internal).
+"""Time limits that cannot harm the caller: a warm worker process, stopped and replaced (internal).
 
-SymPy is pure Python, so a computation can be interrupted between bytecodes. Three mechanisms,
-the first that applies:
+nnspec's library functions run **without** a limit unless one is asked for (``timeout=None``
+is the default). When a caller passes ``timeout=seconds``, the work runs in a worker process
+and the caller's thread only waits on a pipe:
 
-1. in the main thread where ``signal.setitimer`` exists (Linux, macOS), a one-shot
-   ``ITIMER_REAL`` timer raises inside the computation when the limit passes; the previous
-   ``SIGALRM`` handler and any running timer are restored afterwards (a timer that would have
-   fired meanwhile fires right after);
-2. elsewhere on CPython (another thread, or Windows), a watchdog thread raises the same
-   exception inside the computing thread (``PyThreadState_SetAsyncExc``); no process is
-   started, so a cheap derivative costs what it costs in the main thread;
-3. where neither exists (Pyodide in a browser, ``sys.platform == "emscripten"``, has no
-   threads and delivers no signals; also WASI, or a Python without ``ctypes.pythonapi``)
-   the limit is **not enforced in-process**: the computation runs to its end, and the
-   caller (the browser worker of the playground) enforces a limit by terminating itself.
+* nothing is raised asynchronously into the caller's thread, and no signal handler, timer or
+  thread of the caller's is touched (the caller's own ``SIGALRM`` fires on time meanwhile);
+* past the limit the worker is killed (``Process.kill``) and `ExpressionTimeout` is raised;
+  a fresh worker is started at once, so the next limited call finds one warm;
+* the worker is started with multiprocessing's ``"spawn"`` method on every platform, so Linux,
+  macOS and Windows behave the same, and the caller's own ``fork``/``forkserver`` settings are
+  left alone. The first limited call of a process waits for the worker to import SymPy (about
+  a second, not counted in the limit); later ones cost a round trip through a pipe
+  (milliseconds).
 
-Once the limit has passed, the stop repeats every `REPEAT` seconds until the computation has
-ended: an exception raised while Python runs a finalizer (``__del__``) cannot propagate, so
-the timer raises none there, and the watchdog's, which cannot choose where it lands, is
-repeated. Either way a computation stopped by its
-limit raises `ExpressionTimeout`; nothing else (no
-private exception, no ``BaseException``) ever leaves `run_with_time_limit`. Limits nest: an
-inner limit never outlasts the one around it (`time_left`). Like any interruption between
-bytecodes, a long call into C (a huge integer product) delays the stop until it returns.
+Why not a library: ``concurrent.futures.ProcessPoolExecutor`` (and loky's executor) cannot stop
+one running task, only shut the whole pool down; pebble's ``ProcessPool`` can, but a worker
+that is one process and one pipe is about 60 lines of the standard library and adds no
+dependency to the expression side, which must also load in Pyodide.
+
+Under Pyodide (``sys.platform == "emscripten"``) and WASI there are no processes: a limit is
+accepted and left to the caller (the playground page terminates its Web Worker).
+
+The command line owns its process and limits itself differently (a ``SIGALRM`` timer in its
+main thread: `nnspec.cli.time_limit`); the browser page limits a Web Worker by terminating it.
 """
 
 from __future__ import annotations
 
-import contextlib
+import atexit
 import math
 import numbers
-import signal
 import sys
 import threading
 import time
 
-from ..errors import ArgumentError, ExpressionError
+try:  # imported here, not on the first limited call: importing runs module code
+    import multiprocessing
+except ImportError:  # a Python without it (some WebAssembly builds): limits are refused there
+    multiprocessing = None
+
+from ..errors import ArgumentError, ExpressionTimeout
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "INTERACTIVE_TIMEOUT",
     "MAX_TIMEOUT",
     "ExpressionTimeout",
     "check_timeout",
-    "enforced",
     "quote",
     "run_with_time_limit",
-    "time_left",
+    "timeout_error",
 ]
 
-#: Seconds a parse or derivation may take by default.
-DEFAULT_TIMEOUT = 5.0
+#: The library's default: no limit.
+DEFAULT_TIMEOUT = None
+#: Seconds the command line (``--timeout``) and the playground page allow by default: they own
+#: their process (or Web Worker), so they can stop it.
+INTERACTIVE_TIMEOUT = 5.0
 #: The largest finite limit accepted (one day); ``None`` means no limit at all.
 MAX_TIMEOUT = 86_400.0
-#: Once the limit has passed, seconds between repeated stops (one may land in a finalizer).
-REPEAT = 0.05
-
-_deadlines = threading.local()  # a stack of monotonic deadlines per thread
+#: Seconds a new worker may take to start (import SymPy) before the call gives up.
+START_LIMIT = 120.0
 
 
 def quote(text: str) -> str:
@@ -63,66 +69,88 @@ def quote(text: str) -> str:
     return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
-class ExpressionTimeout(ExpressionError):
-    """A derivation ran past its time limit and was stopped."""
+def check_timeout(seconds, name: str = "timeout", none: str = "None") -> float | None:
+    """Return ``seconds`` as a float in (0, `MAX_TIMEOUT`], or None (no limit); else raise.
 
-
-class _Expired(BaseException):
-    """Raised into the computation; a BaseException so that no ``except Exception`` inside
-    SymPy swallows it. Each call raises its own subclass, so nested limits stay apart."""
-
-
-def check_timeout(seconds, name: str = "timeout") -> float | None:
-    """Return ``seconds`` as a float in (0, `MAX_TIMEOUT`], or None (no limit); else raise."""
+    ``none`` is how the message spells "no limit" (``"none"`` on the command line).
+    """
     if seconds is None:
         return None
     if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real):
-        raise ArgumentError(f"{name} must be a number of seconds > 0 or None, got {seconds!r}")
+        raise ArgumentError(f"{name} must be a number of seconds > 0 or {none}, got {seconds!r}")
     value = float(seconds)
     if not math.isfinite(value) or value <= 0:
-        raise ArgumentError(f"{name} must be a finite number of seconds > 0 (or None), got {value:g}")
+        raise ArgumentError(f"{name} must be a finite number of seconds > 0 (or {none}), got {value:g}")
     if value > MAX_TIMEOUT:
         raise ArgumentError(
-            f"{name} must be at most {MAX_TIMEOUT:g} s (one day), got {value:g}; None (none on the command line) means no limit"
+            f"{name} must be at most {MAX_TIMEOUT:g} s (one day), got {value:g}; {none} means no limit"
         )
     return value
 
 
-def time_left() -> float | None:
-    """Seconds until the innermost running limit of this thread passes (None: no limit)."""
-    stack = getattr(_deadlines, "stack", [])
-    finite = [deadline for deadline in stack if deadline is not None]
-    return None if not finite else max(min(finite) - time.monotonic(), 0.0)
-
-
-def _async_exceptions():
-    if sys.implementation.name != "cpython":
-        return None
-    try:
-        import ctypes
-    except ImportError:
-        return None
-    return getattr(getattr(ctypes, "pythonapi", None), "PyThreadState_SetAsyncExc", None)
-
-
-def _mechanism() -> str | None:
-    if sys.platform in ("emscripten", "wasi"):  # no threads, and no signals delivered
-        return None
-    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
-        return "timer"
-    return "watchdog" if _async_exceptions() is not None else None
-
-
-def enforced() -> bool:
-    """True when a finite limit is enforced in this thread on this platform."""
-    return _mechanism() is not None
-
-
-def _timeout_error(what: str, seconds: float) -> ExpressionTimeout:
+def timeout_error(what: str, seconds: float) -> ExpressionTimeout:
     return ExpressionTimeout(
         f"{what} timed out: it did not finish within the time limit of {seconds:g} s "
         "(pass a larger timeout, or a simpler expression)"
     )
+
+
+def _serve(connection) -> None:
+    """The worker's loop: receive ``(function, args)``, send back ``(ok, result or error)``."""
+    import nnspec.expressions  # noqa: F401  (warm: SymPy imported before the first task)
+
+    connection.send((True, "ready"))
+    while True:
+        try:
+            function, args = connection.recv()
+        except (EOFError, OSError):  # the parent has gone
+            return
+        try:
+            reply = (True, function(*args))
+        except BaseException as error:
+            reply = (False, error)
+        try:
+            connection.send(reply)
+        except Exception as error:  # a result or error that does not pickle
+            connection.send((False, RuntimeError(f"{type(error).__name__}: {error}")))
+
+
+class _Worker:
+    """One worker process and the parent's end of its pipe."""
+
+    def __init__(self):
+        if multiprocessing is None:
+            raise ArgumentError("timeout: this Python has no multiprocessing; pass timeout=None")
+        context = multiprocessing.get_context("spawn")
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child,), name="nnspec worker", daemon=True)
+        self.process.start()
+        child.close()
+        self.ready = False
+
+    def wait_ready(self) -> None:
+        if not self.ready:
+            if not self.connection.poll(START_LIMIT):
+                raise RuntimeError(f"nnspec's worker process did not start within {START_LIMIT:g} s")
+            self.connection.recv()
+            self.ready = True
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.join()
+        self.connection.close()
+
+
+_lock = threading.Lock()
+_worker: list[_Worker] = []  # the warm worker, when one has been started
+
+
+def _stop_worker() -> None:
+    while _worker:
+        _worker.pop().stop()
+
+
+atexit.register(_stop_worker)
 
 
 def run_with_time_limit(function, args: tuple, seconds, what: str):
@@ -131,142 +159,43 @@ def run_with_time_limit(function, args: tuple, seconds, what: str):
     Parameters
     ----------
     function : callable
+        A module-level function (it is sent to the worker by reference).
     args : tuple
-        Its arguments.
+        Its arguments (picklable).
     seconds : float or None
-        The time limit, in (0, `MAX_TIMEOUT`]; None for no limit. Inside another limit, the
-        one that passes first applies.
+        The limit, in (0, `MAX_TIMEOUT`]; None runs ``function`` here, with no limit.
     what : str
-        What is being computed, for the error message (e.g. ``"the derivative of 'sin(x)'"``).
+        What is being computed, for the error message.
+
+    Examples
+    --------
+    >>> run_with_time_limit(sum, ([1, 2, 3],), None, "a sum")
+    6
     """
     seconds = check_timeout(seconds)
-    outer = time_left()
-    if seconds is None and outer is None:
-        return _push(function, args, None)
-    limit = seconds if outer is None else outer if seconds is None else min(seconds, outer)
-    if limit <= 0:
-        raise _timeout_error(what, seconds if seconds is not None else 0.0)
-    expired = type("_Expired", (_Expired,), {})
-    mechanism = _mechanism()
-    try:
-        if mechanism == "timer":
-            return _run_with_timer(function, args, limit, expired)
-        if mechanism == "watchdog":
-            return _run_with_watchdog(function, args, limit, expired)
-        return _push(function, args, time.monotonic() + limit)  # not enforceable here: see above
-    except expired:
-        raise _timeout_error(what, limit if seconds is None else min(seconds, limit)) from None
-
-
-def _push(function, args, deadline):
-    stack = _deadlines.__dict__.setdefault("stack", [])
-    stack.append(deadline)
-    try:
+    if seconds is None or sys.platform in ("emscripten", "wasi"):
+        # no processes in a browser: the page's Web Worker is the limit, terminated by the page
         return function(*args)
-    finally:
-        stack.pop()
-
-
-def _run_pending_handlers() -> None:
-    """Do nothing, in Python: CPython runs the signal handlers that are due when a call starts."""
-
-
-def _can_raise_here(frame) -> bool:
-    """False inside a finalizer, where a raised exception would be printed and lost:
-    ``__del__`` among the innermost 16 frames."""
-    for _ in range(16):
-        if frame is None:
-            return True
-        if frame.f_code.co_name == "__del__":
-            return False
-        frame = frame.f_back
-    return True
-
-
-@contextlib.contextmanager
-def _finalizer_interruptions_unreported():
-    """While a limit runs, an interruption that lands in a finalizer or a weakref callback
-    (where Python prints "Exception ignored in ..." and drops it) is not reported: it is ours,
-    and the next repeat, `REPEAT` seconds later, stops the computation where it can propagate.
-    Other unraisable exceptions still reach the hook that was installed before."""
-    previous = sys.unraisablehook
-
-    def hook(unraisable):
-        if not (isinstance(unraisable.exc_type, type) and issubclass(unraisable.exc_type, _Expired)):
-            previous(unraisable)
-
-    sys.unraisablehook = hook
-    try:
-        yield
-    finally:
-        if sys.unraisablehook is hook:  # unless someone replaced it meanwhile
-            sys.unraisablehook = previous
-
-
-def _run_with_timer(function, args, seconds, expired):
-    state = {"fired": 0, "stopping": False}
-
-    def on_alarm(signum, frame):
-        # Repeats every REPEAT seconds until the limit is lifted: a raise that lands where it
-        # cannot propagate (a finalizer) is not the end of it.
-        if not state["stopping"] and _can_raise_here(frame):
-            state["fired"] += 1
-            raise expired
-
-    def restore():
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        # An alarm that went off just before may still wait for its Python handler; run it now,
-        # while it is still ours (once the previous handler is back, CPython would hand the alarm
-        # to it, or report "Signal 14 ignored due to race condition" for SIG_DFL).
-        _run_pending_handlers()
-        # None means a handler installed outside Python, which cannot be reinstalled from here
-        signal.signal(signal.SIGALRM, signal.SIG_DFL if previous_handler is None else previous_handler)
-        if previous_delay > 0:
-            remaining = previous_delay - (time.monotonic() - started)
-            signal.setitimer(signal.ITIMER_REAL, max(remaining, 1e-6), previous_interval)
-
-    started = time.monotonic()
-    previous_delay, previous_interval = signal.getitimer(signal.ITIMER_REAL)
-    previous_handler = signal.signal(signal.SIGALRM, on_alarm)
-    try:
-        signal.setitimer(signal.ITIMER_REAL, seconds, REPEAT)  # may fire before it even returns
-        with _finalizer_interruptions_unreported():
-            return _push(function, args, started + seconds)
-    finally:
-        state["stopping"] = True  # first, before any call: from here on the handler never raises
-        restore()
-        if state["fired"]:  # it fired, and something inside the function swallowed the exception
-            raise expired
-
-
-def _run_with_watchdog(function, args, seconds, expired):
-    import ctypes
-
-    raise_in = _async_exceptions()
-    target = ctypes.c_ulong(threading.get_ident())
-    lock, stop = threading.Lock(), threading.Event()
-    state = {"done": False, "fired": False}
-
-    def watch():
-        delay = seconds
-        while not stop.wait(delay):  # repeats, as the timer does, until the limit is lifted
-            with lock:
-                if state["done"]:
-                    return
-                state["fired"] = True
-                raise_in(target, ctypes.py_object(expired))
-            delay = REPEAT
-
-    watchdog = threading.Thread(target=watch, name="nnspec time limit", daemon=True)
-    try:
-        watchdog.start()
-        with _finalizer_interruptions_unreported():
-            return _push(function, args, time.monotonic() + seconds)
-    finally:
-        state["done"] = True  # first, before any call: the watchdog raises no more
-        with lock:
-            if state["fired"]:
-                raise_in(target, None)  # withdraw one that has not been delivered yet
-        stop.set()
-        if state["fired"]:
-            raise expired
+    with _lock:  # one task at a time per process: the worker is shared
+        if not _worker or not _worker[0].process.is_alive():
+            _stop_worker()
+            _worker.append(_Worker())
+        worker = _worker[0]
+        worker.wait_ready()
+        worker.connection.send((function, args))
+        started = time.monotonic()
+        if not worker.connection.poll(seconds):
+            _stop_worker()
+            _worker.append(_Worker())  # warm for the next call: it starts while the caller goes on
+            raise timeout_error(what, seconds)
+        try:
+            ok, result = worker.connection.recv()
+        except (EOFError, OSError):
+            _stop_worker()
+            raise RuntimeError(
+                f"nnspec's worker process stopped unexpectedly after {time.monotonic() - started:.3g} s "
+                f"while computing {what}"
+            ) from None
+    if ok:
+        return result
+    raise result

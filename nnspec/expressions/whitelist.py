@@ -9,7 +9,10 @@ is evaluated (so ``9**9**9`` is refused at once instead of computed), inexact on
 ``exp(exp(exp(6)))`` never reaches SymPy's numeric sign tests). A constant exponent must be
 rational with magnitude at most 100; an exponent containing a variable (``x**y``, ``2**x``) is
 allowed, since nothing is evaluated. Calls on inexact constants, and ``max``/``min`` of
-anything but exact numbers, are built as written (SymPy's ``evaluate=False``).
+anything but exact numbers, are built as written (SymPy's ``evaluate=False``); ``max`` and
+``min`` of more than two arguments are built as nested pairs, left to right
+(``max(a, b, c)`` is ``max(max(a, b), c)``), so that the derivative at a tie of three or
+more splits as the two-argument rule does and stays in the subdifferential.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from fractions import Fraction
 import sympy as sp
 
 from ..errors import ExpressionError
-from .sympy_activations import NETWORK_FUNCTIONS
+from .sympy_activations import NETWORK_FUNCTIONS, step
 
 __all__ = [
     "CONSTANTS",
@@ -58,6 +61,8 @@ FUNCTIONS = {
     "abs": (sp.Abs, 1, 1),
     "tanh": (sp.tanh, 1, 1),
     "erf": (sp.erf, 1, 1),
+    "sign": (sp.sign, 1, 1),
+    "step": (step, 1, 1),
     "max": (sp.Max, 2, None),
     "min": (sp.Min, 2, None),
     **{name: (function, 1, 1) for name, function in NETWORK_FUNCTIONS.items()},
@@ -316,6 +321,11 @@ class TreeBuilder:
         # of symbolic arguments: such calls are built as they are written.
         exact = all(argument.is_Rational for argument in arguments)
         numeric = any(argument.is_number and not argument.is_Rational for argument in arguments)
-        if numeric or (name in ("max", "min") and not exact):
+        if name in ("max", "min") and not exact:
+            nested = arguments[0]
+            for argument in arguments[1:]:
+                nested = function(nested, argument, evaluate=False)
+            return nested
+        if numeric:
             return function(*arguments, evaluate=False)
         return function(*arguments)
