@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import inexact_array, positive_float
-from .errors import ArgumentError, GradientMismatch, ShapeError
+from .errors import ArgumentError, GradientCheckInconclusive, GradientMismatch, ShapeError
 
 __all__ = [
     "GradientCheckInconclusive",
@@ -33,20 +33,6 @@ __all__ = [
 
 TINY = np.finfo(np.float64).tiny
 STATUSES = ("passed", "inconclusive", "failed")  # in order of severity
-
-
-class GradientCheckInconclusive(AssertionError):
-    """A gradient check could not resolve some entries: it neither passed nor failed.
-
-    Raised by ``check_gradients(..., raise_exception=True)`` when nothing failed but some
-    entry's error bound exceeds its tolerance. Not a `GradientMismatch`: the gradient may well
-    be right. Attributes: ``parameter``, ``index``, ``bound``, ``tolerance`` and ``reason``.
-    """
-
-    def __init__(self, entry):
-        super().__init__(f"gradient check inconclusive at {entry.name} {entry.index}: {entry.reason}")
-        self.parameter, self.index = entry.name, entry.index
-        self.bound, self.tolerance, self.reason = entry.bound, entry.applied_tolerance, entry.reason
 
 
 def relative_error(a, b, *, floor=TINY):
@@ -195,7 +181,10 @@ class GradientReport:
         """`raise_if_failed`, then `GradientCheckInconclusive` for an inconclusive report."""
         self.raise_if_failed()
         if self.status == "inconclusive":
-            raise GradientCheckInconclusive(self.worst)
+            worst = self.worst
+            raise GradientCheckInconclusive(
+                worst.name, worst.index, worst.bound, worst.applied_tolerance, worst.reason
+            )
 
     def table(self) -> str:
         """The report as text: a title with the status, then one row per entry."""

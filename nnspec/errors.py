@@ -94,3 +94,28 @@ class GradientMismatch(NnspecError, AssertionError):
         self.numeric = numeric
         self.relative_error = relative_error
         self.tolerance = tolerance
+
+
+class GradientCheckInconclusive(NnspecError, AssertionError):
+    """A gradient check could not resolve some entries: it neither passed nor failed.
+
+    Raised by ``check_gradients(..., raise_exception=True)`` when nothing failed but some
+    entry's error bound exceeds its tolerance. Not a `GradientMismatch`: the gradient may well
+    be right.
+
+    Attributes
+    ----------
+    parameter : str
+        Name of the parameter of the deciding entry, e.g. ``"layers[1].W"``.
+    index : tuple of int
+        Its index.
+    bound, tolerance : float
+        The reference's error bound and the (absolute) tolerance it exceeded.
+    reason : str
+        Why the entry could not be resolved, and what to try instead.
+    """
+
+    def __init__(self, parameter, index, bound, tolerance, reason):
+        super().__init__(f"gradient check inconclusive at {parameter} {index}: {reason}")
+        self.parameter, self.index = parameter, index
+        self.bound, self.tolerance, self.reason = bound, tolerance, reason

@@ -136,6 +136,13 @@ def run_check(args) -> int:
     if output is None:
         defaults = {"binary_crossentropy": "sigmoid", "categorical_crossentropy": "softmax"}
         output = "identity" if args.from_logits else defaults.get(loss.name, "identity")
+    if loss.name in ("binary_crossentropy", "categorical_crossentropy") and not args.from_logits:
+        probabilities = {"binary_crossentropy": "sigmoid", "categorical_crossentropy": "softmax"}[loss.name]
+        if output not in (probabilities, "softmax"):
+            raise ArgumentError(
+                f"--output {output} gives logits, not probabilities: add --from-logits (or use "
+                f"--output {probabilities}) for --loss {args.loss}"
+            )
     # refused before the network is built: a network too large to check may not even fit in memory
     _check_size(args, sum(fan_in * fan_out + fan_out for fan_in, fan_out in zip(args.sizes, args.sizes[1:])))
     model = MLP(args.sizes, activation=args.activation, output=output, seed=args.seed)
