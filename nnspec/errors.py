@@ -21,6 +21,7 @@ __all__ = [
     "ArgumentError",
     "ExpressionError",
     "ExpressionTimeout",
+    "GradientCheckInconclusive",
     "GradientMismatch",
     "NnspecError",
     "ShapeError",
