@@ -95,6 +95,13 @@ def load(body: str, where: str) -> dict:
         ids = [str(choice.get("id")) for choice in spec["choices"]]
         if str(spec["answer"]) not in ids:
             raise ExerciseError(f"{where}: answer {spec['answer']!r} is not one of the choices {ids}")
+    if kind == "number":
+        try:  # YAML 1.1 reads 1e-9 (no dot) as text
+            spec["tolerance"] = float(spec["tolerance"])
+        except (TypeError, ValueError):
+            raise ExerciseError(f"{where}: tolerance must be a number, got {spec['tolerance']!r}") from None
+        if not spec["tolerance"] >= 0:
+            raise ExerciseError(f"{where}: tolerance must be >= 0, got {spec['tolerance']!r}")
     spec["answer"] = str(spec["answer"])
     return spec
 
@@ -193,12 +200,12 @@ def main(site_dir) -> int:
         if "exercise" not in page:
             continue
         expanded = expand(page, str(path))
+        for ident in re.findall(r'data-exercise="([^"]+)"', expanded):
+            if ident in seen:
+                raise ExerciseError(f"{path}: exercise id {ident} is also used in {seen[ident]}")
+            seen[ident] = path
         if expanded != page:
-            for ident in re.findall(r'data-exercise="([^"]+)"', expanded):
-                if ident in seen:
-                    raise ExerciseError(f"{path}: exercise id {ident} is also used in {seen[ident]}")
-                seen[ident] = path
-            count += expanded.count('class="nnspec-exercise"')
+            count += expanded.count('class="nnspec-exercise"') - page.count('class="nnspec-exercise"')
             path.write_text(expanded, encoding="utf-8")
     return count
 
