@@ -100,11 +100,30 @@ def _agreement(given: sp.Expr, expected: sp.Expr, names: list[str]):
 
 
 def _equal(given: sp.Expr, expected: sp.Expr, names: list[str]) -> str | None:
-    """How ``given`` was found equal to ``expected`` ("simplify" or "points"), or None."""
-    if sp.simplify(expand_activations(given - expected)) == 0:
-        return "simplify"
+    """How ``given`` was found equal to ``expected`` ("simplify" or "points"), or None.
+
+    A disagreement at a point proves the two differ, so SymPy's (slow) simplification runs
+    only for an answer that agrees at every point; it decides whether the answer equals the
+    solution exactly, and agreement at the points is the fallback when it cannot tell.
+    """
     agree, _ = _agreement(given, expected, names)
-    return "points" if agree else None
+    if not agree:
+        return None
+    return "simplify" if sp.simplify(expand_activations(given - expected)) == 0 else "points"
+
+
+def _constant_ratio(expected: sp.Expr, given: sp.Expr, names: list[str]) -> sp.Rational | float | None:
+    """expected / given when it is the same number at every point, else None."""
+    ratios = []
+    for point, _ in zip(_points(names), range(POINTS)):
+        a, b = _at(given, point), _at(expected, point)
+        if a is None or b is None or a == 0:
+            return None
+        ratios.append(b / a)
+    if not all(_same(r, ratios[0], AGREEMENT) for r in ratios):
+        return None
+    exact = sp.Rational(ratios[0]).limit_denominator(1000)
+    return exact if _same(float(exact), ratios[0], AGREEMENT) else ratios[0]
 
 
 def _names(spec: dict, expected: sp.Expr) -> list[str]:
@@ -128,25 +147,24 @@ def _chain_diagnosis(given: sp.Expr, derive: dict) -> str | None:
         path = level.paths[0]
         inner_derivatives.append((path.inner, path.steps.derivative))
         level = path.steps
+    names = sorted(s.name for s in steps.expression.free_symbols)
     if inner_derivatives:
         inner, d_inner = inner_derivatives[0]
-        if sp.simplify(expand_activations(given - d_inner)) == 0:
+        if _agreement(given, d_inner, names)[0]:
             return f"this is the derivative of the inner function {inner} only: multiply it by the outer derivative"
     expected = steps.derivative
-    if given == 0:
-        return None
-    ratio = sp.simplify(expand_activations(expected / given))
     for inner, d_inner in inner_derivatives:
-        if ratio != 1 and sp.simplify(expand_activations(ratio - d_inner)) == 0:
+        if d_inner != 1 and _agreement(given * d_inner, expected, names)[0]:
             return (
                 f"you left out the inner derivative d({inner})/d{derive['wrt']} = {d_inner}: "
                 "the chain rule multiplies by it"
             )
+    ratio = _constant_ratio(expected, given, names)
+    if ratio is None or ratio == 1:
+        return None
     if ratio == -1:
         return "the sign is wrong"
-    if ratio.is_number and ratio != 1:
-        return f"off by a constant factor: the right answer is {ratio} times yours"
-    return None
+    return f"off by a constant factor: the right answer is {ratio} times yours"
 
 
 def _wrong_feedback(spec: dict, matches) -> str | None:
@@ -173,9 +191,7 @@ def _expression(spec: dict, text: str) -> dict:
             True,
             f"Correct: it agrees with the solution at {POINTS} seeded points within a relative {AGREEMENT:g}.",
         )
-    listed = _wrong_feedback(
-        spec, lambda answer: _equal(given, parse(answer, timeout=None), names) is not None
-    )
+    listed = _wrong_feedback(spec, lambda answer: _agreement(given, parse(answer, timeout=None), names)[0])
     derive = (spec.get("check") or {}).get("derive")
     diagnosis = listed or (_chain_diagnosis(given, derive) if derive else None)
     _, where = _agreement(given, expected, names)

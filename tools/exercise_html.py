@@ -141,7 +141,9 @@ def _answer_field(spec: dict, ident: str) -> str:
         )
         return f'<fieldset class="nnspec-exercise-choices"><legend>Your answer</legend>{radios}</fieldset>'
     if spec["kind"] == "expression":
-        note = f"An expression in {', '.join(spec['variables'])}, e.g. <code>x*sigmoid(x)</code>; powers as <code>**</code>."
+        names, v = ", ".join(spec["variables"]), spec["variables"][0]
+        functions = ", ".join(f"<code>{f}({v})</code>" for f in ("sigmoid", "tanh", "exp", "log"))
+        note = f"An expression in {names}; functions such as {functions}; powers as <code>{v}**2</code>."
     else:
         note = f"A number or a constant expression such as <code>log(10)</code> (tolerance {spec['tolerance']:g})."
     return (
