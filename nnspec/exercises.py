@@ -16,7 +16,8 @@ The teaching pages carry exercises (``docs/exercises/<page>.md``); the site's We
 * ``"choice"``: the id of one of the ``choices``.
 
 A listed wrong answer (``wrong: [{answer, feedback}]``) is recognised mathematically too and
-answered with its feedback. The module imports no numpy, so it runs wherever the expression
+answered with its feedback. The page stops a check that runs longer than `TIME_LIMIT` seconds
+(the playground's limit) by terminating its worker. The module imports no numpy, so it runs wherever the expression
 side runs.
 
 Examples
@@ -40,9 +41,10 @@ import sympy as sp
 
 from .errors import ArgumentError
 from .expressions import DEFAULT_TIMEOUT, chain_rule, expand_activations, parse
+from .expressions.playground import TIME_LIMIT
 from .expressions.time_limit import run_with_time_limit
 
-__all__ = ["AGREEMENT", "POINTS", "check_answer", "check_answer_json"]
+__all__ = ["AGREEMENT", "POINTS", "TIME_LIMIT", "check_answer", "check_answer_json"]
 
 #: Number of seeded points at which two expressions are compared when SymPy cannot decide.
 POINTS = 8

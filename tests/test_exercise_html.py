@@ -4,6 +4,8 @@ becomes the element the browser contract describes (read back with the stdlib's 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -176,3 +178,15 @@ def test_main_rewrites_the_site_and_refuses_a_duplicate_id(tmp_path):
     (tmp_path / "b.html").write_text(block, encoding="utf-8")
     with pytest.raises(ExerciseError, match="also used in"):
         main(tmp_path)
+
+
+def test_the_command_refuses_a_malformed_site_with_one_line(tmp_path):
+    (tmp_path / "index.html").write_text(site_markdown("```yaml {.exercise}\nid: x\nkind: essay\n```\n"))
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "exercise_html.py"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 2
+    assert run.stderr.count("\n") == 1 and "kind must be one of" in run.stderr

@@ -1,10 +1,26 @@
 """Post-build step: turn each exercise block of the built site into an interactive exercise.
 
-Authors write an exercise as a fenced block whose info string is ``yaml {.exercise}`` (in the
-snippet files ``docs/exercises/<page>.md``); its body is YAML (see `FIELDS`). Any generator that
-runs Python-Markdown with ``pymdownx.superfences`` (MkDocs, Zensical) renders it as escaped,
-highlighted code inside an element of class ``exercise``; no hook is involved. This step,
-run on the built HTML before the MathML step, replaces that element by the exercise:
+Authoring. An exercise is a fenced block whose info string is ``yaml {.exercise}`` (four
+backticks when its prompt holds a code fence), written in ``docs/exercises/<page>.md`` and
+included into the page with ``--8<-- "docs/exercises/<page>.md"`` (pymdownx.snippets). Its
+body is YAML:
+
+* ``id`` (lower case, digits, ``-``; unique on the site), ``kind`` (expression | number | choice),
+  ``prompt``, ``hint`` and ``solution`` (Markdown with ``$math$``);
+* ``answer``: text the answer field accepts: an expression in nnspec's language, a number or
+  constant expression (``log(10)``), or a choice's id;
+* ``variables`` (expression: the names it may use), ``tolerance`` (number: absolute),
+  ``choices`` (choice: ``[{id, text}]``, text in Markdown);
+* ``wrong``: typical wrong answers, ``[{answer, feedback}]``, each recognised mathematically
+  and answered with its feedback;
+* ``check``: how the tests verify ``answer`` against nnspec (tests/test_exercise_answers.py):
+  ``derive: {expr, wrt}``, ``value: <expression>`` or ``compute: <python setting result>``.
+
+The block is not a hook's business: MkDocs and Zensical render it (Python-Markdown with
+``pymdownx.superfences`` and ``pymdownx.highlight``) as escaped, highlighted code in an element
+of class ``exercise`` (an info string of plain ``exercise`` would lose its class: Pygments
+knows no such language). This step, run on the built HTML before the MathML step, replaces
+that element by the exercise:
 
 * ``<div class="nnspec-exercise" data-exercise="<id>">`` with ``data-kind``,
   ``data-variables``, ``data-tolerance``, ``data-choices``, ``data-wrong`` and ``data-check``
@@ -16,7 +32,8 @@ run on the built HTML before the MathML step, replaces that element by the exerc
 * ``<details>`` **Hint**, and ``<details>`` **Solution**: the worked solution and an element
   whose ``data-answer`` holds the expected answer as text the field accepts.
 
-Usage: ``python tools/exercise_html.py SITE_DIR`` rewrites every ``*.html`` under it.
+Usage: ``python tools/exercise_html.py SITE_DIR`` rewrites every ``*.html`` under it; a
+malformed exercise or an id used twice stops it with one line on stderr and exit status 2.
 """
 
 from __future__ import annotations

@@ -39,10 +39,13 @@ async function boot() {
     quiet,
   );
   // User text only ever reaches nnspec's parser (an ast whitelist); nothing evaluates it.
-  await pyodide.runPythonAsync(
-    "from nnspec.exercises import check_answer_json\nfrom nnspec.expressions.playground import TIME_LIMIT, describe_runtime",
-  );
-  const versions = `${pyodide.globals.get("describe_runtime")()} (Pyodide ${pyodide.version})`;
+  await pyodide.runPythonAsync("from nnspec.exercises import TIME_LIMIT, check_answer_json");
+  const versions = pyodide
+    .runPython(
+      `import sys, mpmath, nnspec
+f"nnspec {nnspec.__version__}, SymPy {sympy.__version__}, mpmath {mpmath.__version__}, Python {sys.version.split()[0]}"`,
+    )
+    .concat(` (Pyodide ${pyodide.version})`);
   postMessage({ type: "ready", versions, timeLimit: pyodide.globals.get("TIME_LIMIT") });
   return pyodide.globals.get("check_answer_json");
 }
