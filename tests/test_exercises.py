@@ -147,9 +147,8 @@ def test_json_round_trip():
 
 
 def test_a_runaway_answer_stops_at_the_time_limit():
-    result = check_answer(
-        SOFTPLUS, "x*sigmoid(w*x) + " + "+".join(["sin(w)**99*cos(x)**97"] * 30), timeout=0.2
-    )
+    # right (the points agree), but simplify needs minutes to prove it
+    hard = "x*sigmoid(w*x) + sin(w)**80*cos(w)**80 - (sin(2*w)/2)**80"
+    result = check_answer(SOFTPLUS, hard, timeout=0.5)
     assert not result["correct"]
-    assert "time limit of 0.2 s" in result["message"]
-    assert "\n" not in result["message"]
+    assert "time limit of 0.5 s" in result["message"] and "\n" not in result["message"]
