@@ -4,6 +4,7 @@ becomes the element the browser contract describes (read back with the stdlib's 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -13,7 +14,7 @@ import markdown
 import pytest
 import yaml
 
-from tools.exercise_html import ExerciseError, expand, load, main, source_exercises
+from tools.exercise_html import ExerciseError, expand, expand_search_index, load, main, source_exercises
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = sorted((ROOT / "docs" / "exercises").glob("*.md"))
@@ -190,3 +191,24 @@ def test_the_command_refuses_a_malformed_site_with_one_line(tmp_path):
     )
     assert run.returncode == 2
     assert run.stderr.count("\n") == 1 and "kind must be one of" in run.stderr
+
+
+def test_the_search_index_shows_prompts_not_answers():
+    spec = source_exercises(ROOT / "docs" / "exercises" / "loss.md")[0]
+    rendered = site_markdown((ROOT / "docs" / "exercises" / "loss.md").read_text(encoding="utf-8"))
+    code = rendered.split("<code>", 1)[1].split("</code>", 1)[0]
+    yaml_text = re.sub(r"<[^>]+>", "", code)  # the index keeps <pre><code> but no highlighting
+    index = json.dumps(
+        {
+            "docs": [
+                {
+                    "location": "loss/",
+                    "title": "Exercises",
+                    "text": f"<p>Intro</p><pre><code>{yaml_text}</code></pre>",
+                }
+            ]
+        }
+    )
+    text = json.loads(expand_search_index(index))["docs"][0]["text"]
+    assert text.startswith("<p>Intro</p><p>Exercise: A classifier with 10 classes")
+    assert spec["answer"] not in text and "wrong" not in text

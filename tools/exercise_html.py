@@ -32,6 +32,9 @@ that element by the exercise:
 * ``<details>`` **Hint**, and ``<details>`` **Solution**: the worked solution and an element
   whose ``data-answer`` holds the expected answer as text the field accepts.
 
+MkDocs' search index (``search/search_index.json``) gets each exercise's prompt in place of
+its YAML, so searching shows the question and never the answer.
+
 Usage: ``python tools/exercise_html.py SITE_DIR`` rewrites every ``*.html`` under it; a
 malformed exercise or an id used twice stops it with one line on stderr and exit status 2.
 """
@@ -210,6 +213,28 @@ def expand(page: str, where: str = "page") -> str:
     return RENDERED.sub(replace, page)
 
 
+INDEXED = re.compile(r"<pre><code>(?P<body>id: .*?)</code></pre>", re.DOTALL)
+
+
+def expand_search_index(index: str) -> str:
+    """MkDocs' ``search/search_index.json`` with each exercise's YAML replaced by its prompt,
+    so the search shows the question, not the answer or the wrong answers."""
+    data = json.loads(index)
+
+    def replace(match: re.Match) -> str:
+        try:
+            spec = yaml.safe_load(html.unescape(match.group("body")))
+        except yaml.YAMLError:
+            return match.group(0)
+        if not isinstance(spec, dict) or not {"id", "kind", "prompt", "answer"} <= set(spec):
+            return match.group(0)
+        return f"<p>Exercise: {html.escape(' '.join(str(spec['prompt']).split()))}</p>"
+
+    for doc in data.get("docs", ()):
+        doc["text"] = INDEXED.sub(replace, doc.get("text", ""))
+    return json.dumps(data, ensure_ascii=False)
+
+
 def main(site_dir) -> int:
     """Rewrite every HTML file under ``site_dir``; return the number of exercises expanded."""
     count = 0
@@ -226,6 +251,9 @@ def main(site_dir) -> int:
         if expanded != page:
             count += expanded.count('class="nnspec-exercise"') - page.count('class="nnspec-exercise"')
             path.write_text(expanded, encoding="utf-8")
+    index = Path(site_dir) / "search" / "search_index.json"
+    if index.is_file():
+        index.write_text(expand_search_index(index.read_text(encoding="utf-8")), encoding="utf-8")
     return count
 
 
