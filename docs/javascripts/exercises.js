@@ -7,7 +7,9 @@
 (() => {
   const exercises = [...document.querySelectorAll("[data-exercise]")];
   if (exercises.length === 0) return;
-  const workerURL = new URL("exercise-worker.js", document.currentScript.src);
+  // A classic script (extra_javascript): the worker sits beside it, wherever the site is served.
+  const script = document.currentScript || document.querySelector("script[src$='javascripts/exercises.js']");
+  const workerURL = new URL("exercise-worker.js", script.src);
   const STORE = "nnspec-exercises";
 
   let worker = null;
