@@ -39,7 +39,7 @@ import random
 
 import sympy as sp
 
-from .errors import ArgumentError
+from .errors import ArgumentError, ExpressionTimeout
 from .expressions import DEFAULT_TIMEOUT, chain_rule, expand_activations, parse
 from .expressions.playground import TIME_LIMIT
 from .expressions.time_limit import run_with_time_limit
@@ -283,7 +283,7 @@ def check_answer(spec: dict, text: str, *, timeout: float | None = DEFAULT_TIMEO
     check = {"expression": _expression, "number": _number_answer, "choice": _choice}[spec["kind"]]
     try:
         return run_with_time_limit(check, (spec, text), timeout, "checking the answer")
-    except ArgumentError as error:  # the parser's refusals and the time limit
+    except (ArgumentError, ExpressionTimeout) as error:  # the parser's refusals and the time limit
         return _result(False, str(error))
 
 
