@@ -51,7 +51,8 @@ class Dense:
     ----------
     W : array, shape (fan_in, fan_out)
     b : array, shape (fan_out,)
-    dW, db : arrays of the same shapes, set by `backward`.
+    dW, db : arrays of the same shapes, the gradients of the latest `backward` (new arrays
+        at every call unless ``out=`` names arrays to fill).
 
     Examples
     --------
@@ -107,18 +108,54 @@ class Dense:
         """Activations $f(XW + b)$, shape ``(batch, fan_out)``; keeps what backward needs."""
         return self._forward(self._check_input(X, self.name)).copy()
 
-    def backward(self, dA, *, input_gradient: bool = True):
+    def backward(self, dA, *, input_gradient: bool = True, out=None):
         """Given dL/dA, set ``dW`` and ``db`` and return dL/dX (None if not requested).
 
-        ``dW``, ``db`` and the returned array live in buffers that the next backward pass
-        overwrites (like numpy's ``out=``): copy them to keep them.
+        The gradients are new arrays that belong to the caller: a later pass leaves them
+        alone (``dW`` and ``db`` then name the new ones). ``out=(dW, db)``, arrays shaped and
+        typed like ``(W, b)``, asks for them to be written there instead, and set as ``dW``
+        and ``db``: a loop that passes the same arrays at every step allocates nothing.
         """
+        if out is not None:
+            out = self._check_out(out, "out", self.name)
+        return self._backward(dA, input_gradient, out, into_buffer=False)
+
+    def _backward(self, dA, input_gradient: bool, out, *, into_buffer: bool):
+        """`backward` with ``out`` checked; ``into_buffer``: dL/dX goes to the layer's buffer
+        (for `MLP.backward`, which hands it to the layer below and never returns it)."""
         dA = self._check_upstream(dA)
         X, _, _, buffers = self._cache
         delta = self._delta(dA)
-        self.dW = np.matmul(X.T, delta, out=buffers["dW"])
-        self.db = np.matmul(buffers["ones"], delta, out=buffers["db"])  # column sums, as a GEMV
-        return np.matmul(delta, self.W.T, out=buffers["dX"]) if input_gradient else None
+        dW, db = out if out is not None else (None, None)
+        self.dW = np.matmul(X.T, delta, out=dW)
+        self.db = np.matmul(buffers["ones"], delta, out=db)  # column sums, as a GEMV
+        if not input_gradient:
+            return None
+        return np.matmul(delta, self.W.T, out=buffers["dX"] if into_buffer else None)
+
+    def _check_out(self, pair, name: str, where: str, parameters=None):
+        """``pair`` as ``(dW, db)`` if it can receive this layer's gradients, else raise."""
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise ArgumentError(f"{name} must be a pair (dW, db) of arrays, got {describe(pair)}")
+        for array, target, part in ((pair[0], self.W, "[0]"), (pair[1], self.b, "[1]")):
+            label = f"{name}{part}"
+            if not isinstance(array, np.ndarray):
+                raise ArgumentError(f"{label} must be an array, got {describe(array)}")
+            if array.shape != target.shape:
+                raise ShapeError(
+                    f"{label} has shape {array.shape} but {where}'s {'Wb'[part == '[1]']} has shape {target.shape}"
+                )
+            if array.dtype != target.dtype:
+                raise ArgumentError(
+                    f"{label} has dtype {array.dtype} but {where}'s {'Wb'[part == '[1]']} has dtype {target.dtype}"
+                )
+            if not array.flags.writeable:
+                raise ArgumentError(f"{label} must be a writeable array")
+            if any(np.may_share_memory(array, p) for p in (parameters or (self.W, self.b))):
+                raise ArgumentError(
+                    f"{label} shares memory with a parameter; gradients need arrays of their own"
+                )
+        return pair[0], pair[1]
 
     def backward_update(self, dA, optimizer, *, input_gradient: bool = True, overwrite_dA: bool = False):
         r"""Backward pass that hands each parameter's gradient to ``optimizer``; returns dL/dX.
@@ -240,6 +277,11 @@ class Dense:
         return f"Dense({self.fan_in}, {self.fan_out}, activation={_spelled(self.activation)})"
 
 
+#: `Dense.backward` as defined here: `MLP.backward` runs a layer's own method instead when a
+#: subclass overrides it, or a test replaces it.
+_DENSE_BACKWARD = Dense.backward
+
+
 def _spelled(activation: Activation) -> str:
     """How to pass ``activation`` again: its registry name, or its repr when parameterized."""
     if activations.ACTIVATIONS.get(activation.name) == activation:
@@ -315,18 +357,37 @@ class MLP:
         # layers are Dense, this module's class
         return self._forward(self.layers[0]._check_input(X, "layer 0")).copy()  # noqa: SLF001
 
-    def backward(self, dY) -> list[tuple[np.ndarray, np.ndarray]]:
+    def backward(self, dY, *, out=None) -> list[tuple[np.ndarray, np.ndarray]]:
         """Backpropagate dL/dY (shape of the last output): ``[(dW, db), ...]`` in layer order.
 
-        The arrays returned are the layers' own ``dW`` and ``db`` buffers, filled in place
-        and **overwritten by the next backward pass** (so a training loop allocates nothing
-        for them). Copy them to keep a step's gradients: ``[(dW.copy(), db.copy()) for dW, db
-        in grads]``.
+        The gradients are new arrays that belong to the caller: a later pass never changes
+        them, so ``g1 = model.backward(d1); model.backward(d2)`` leaves ``g1`` as it was.
+        ``out=grads``, a structure like the one returned (e.g. a previous step's gradients),
+        asks for the gradients to be written into those arrays instead, and returns ``out``
+        itself: a loop that passes it at every step allocates nothing for them.
         """
+        layers = self.layers
+        if out is not None:
+            if not isinstance(out, (list, tuple)):
+                raise ArgumentError(
+                    f"out must be a list of (dW, db) pairs like backward's, got {describe(out)}"
+                )
+            if len(out) != len(layers):
+                raise ShapeError(f"out must hold one (dW, db) pair per layer ({len(layers)}), got {len(out)}")
+            parameters = [array for layer in layers for array in layer.parameters()]
+            for i, (layer, pair) in enumerate(zip(layers, out)):
+                layer._check_out(pair, f"out[{i}]", f"layer {i}", parameters)  # noqa: SLF001
         grad = dY
-        for index in range(len(self.layers) - 1, -1, -1):
-            grad = self.layers[index].backward(grad, input_gradient=index > 0)
-        return [(layer.dW, layer.db) for layer in self.layers]
+        for index in range(len(layers) - 1, -1, -1):
+            layer, pair = layers[index], None if out is None else out[index]
+            if type(layer).backward is _DENSE_BACKWARD:  # dL/dX stays in the layer's buffer
+                grad = layer._backward(grad, index > 0, pair, into_buffer=True)  # noqa: SLF001
+            else:  # a subclass's own backward, then its gradients copied where asked
+                grad = layer.backward(grad, input_gradient=index > 0)
+                if pair is not None:
+                    pair[0][...], pair[1][...] = layer.dW, layer.db
+                    layer.dW, layer.db = pair[0], pair[1]
+        return out if out is not None else [(layer.dW, layer.db) for layer in layers]
 
     def backward_update(self, dY, optimizer, *, overwrite_dY: bool = False) -> None:
         """Backpropagate dL/dY and update every parameter in place with ``optimizer``.
@@ -352,17 +413,15 @@ class MLP:
         return A
 
     def loss_and_grads(self, X, Y, loss, *, from_logits: bool = False):
-        """Loss of ``forward(X)`` against ``Y`` and its gradients ``[(dW, db), ...]``.
+        """Loss of ``forward(X)`` against ``Y`` and its gradients ``[(dW, db), ...]`` (new arrays).
 
-        Unlike `backward`'s, these gradients are new arrays that later passes leave alone.
         With ``from_logits=True`` the network's output is read as logits (use
         ``output="identity"``) and the loss uses its stable form.
         """
         loss = resolve_loss(loss)
         output = self.forward(X)
         value = loss(Y, output, from_logits=from_logits)
-        grads = self.backward(loss.grad(Y, output, from_logits=from_logits))
-        return value, [(dW.copy(), db.copy()) for dW, db in grads]
+        return value, self.backward(loss.grad(Y, output, from_logits=from_logits))
 
     def copy(self, dtype=None) -> MLP:
         """An independent copy, optionally with parameters cast to ``dtype`` (complex allowed).
