@@ -23,7 +23,15 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import _blas, activations
-from ._validation import as_generator, describe, float_dtype, inexact_array, positive_int
+from ._validation import (
+    as_generator,
+    describe,
+    float_dtype,
+    gradient_pair,
+    gradient_pairs,
+    inexact_array,
+    positive_int,
+)
 from .activations import Activation
 from .errors import ArgumentError, ShapeError
 from .initializers import initializer
@@ -111,18 +119,15 @@ class Dense:
     def backward(self, dA, *, input_gradient: bool = True, out=None):
         """Given dL/dA, set ``dW`` and ``db`` and return dL/dX (None if not requested).
 
-        The gradients are new arrays that belong to the caller: a later pass leaves them
-        alone (``dW`` and ``db`` then name the new ones). ``out=(dW, db)``, arrays shaped and
-        typed like ``(W, b)``, asks for them to be written there instead, and set as ``dW``
-        and ``db``: a loop that passes the same arrays at every step allocates nothing.
+        All three are new arrays the caller owns (a later pass leaves them alone);
+        ``out=(dW, db)``, shaped and typed like ``(W, b)``, asks for them to be refilled instead.
         """
         if out is not None:
-            out = self._check_out(out, "out", self.name)
+            out = gradient_pair(out, (self.W, self.b), "out", self.name)
         return self._backward(dA, input_gradient, out, into_buffer=False)
 
     def _backward(self, dA, input_gradient: bool, out, *, into_buffer: bool):
-        """`backward` with ``out`` checked; ``into_buffer``: dL/dX goes to the layer's buffer
-        (for `MLP.backward`, which hands it to the layer below and never returns it)."""
+        """`backward`, ``out`` checked; ``into_buffer``: dL/dX in the layer's buffer (MLP.backward)."""
         dA = self._check_upstream(dA)
         X, _, _, buffers = self._cache
         delta = self._delta(dA)
@@ -133,42 +138,15 @@ class Dense:
             return None
         return np.matmul(delta, self.W.T, out=buffers["dX"] if into_buffer else None)
 
-    def _check_out(self, pair, name: str, where: str, parameters=None):
-        """``pair`` as ``(dW, db)`` if it can receive this layer's gradients, else raise."""
-        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
-            raise ArgumentError(f"{name} must be a pair (dW, db) of arrays, got {describe(pair)}")
-        for array, target, part in ((pair[0], self.W, "[0]"), (pair[1], self.b, "[1]")):
-            label = f"{name}{part}"
-            if not isinstance(array, np.ndarray):
-                raise ArgumentError(f"{label} must be an array, got {describe(array)}")
-            if array.shape != target.shape:
-                raise ShapeError(
-                    f"{label} has shape {array.shape} but {where}'s {'Wb'[part == '[1]']} has shape {target.shape}"
-                )
-            if array.dtype != target.dtype:
-                raise ArgumentError(
-                    f"{label} has dtype {array.dtype} but {where}'s {'Wb'[part == '[1]']} has dtype {target.dtype}"
-                )
-            if not array.flags.writeable:
-                raise ArgumentError(f"{label} must be a writeable array")
-            if any(np.may_share_memory(array, p) for p in (parameters or (self.W, self.b))):
-                raise ArgumentError(
-                    f"{label} shares memory with a parameter; gradients need arrays of their own"
-                )
-        return pair[0], pair[1]
-
     def backward_update(self, dA, optimizer, *, input_gradient: bool = True, overwrite_dA: bool = False):
         r"""Backward pass that hands each parameter's gradient to ``optimizer``; returns dL/dX.
 
-        dL/dX is computed first, from the weights before the update. Then
-        ``optimizer.update_product(W, X, delta, scratch)`` (the kernel gradient is
-        $X^\top\delta$; `nnspec.optim.SGD` fuses it with the update in one BLAS call) or,
-        for an optimizer with only ``update``, ``optimizer.update(W, dW)``; then
-        ``optimizer.update(b, db)``. ``dW`` and ``db`` are not set (their buffers serve as scratch). With ``overwrite_dA=True``
-        ``dA`` is scratch and may be overwritten with $\delta$.
-
-        A subclass that overrides `backward` gets, unless it overrides this method too, a
-        version that runs its `backward` and then ``optimizer.update`` on ``dW`` and ``db``.
+        dL/dX comes first, from the weights before the update; then
+        ``optimizer.update_product(W, X, delta, scratch)`` (`nnspec.optim.SGD` fuses
+        $W - \eta X^\top\delta$ into one BLAS call), or ``update(W, dW)`` for an optimizer
+        without it, and ``update(b, db)``. ``dW``, ``db`` are not set (the layer's scratch
+        holds them). ``overwrite_dA=True``: ``dA`` may be overwritten with $\delta$. A subclass
+        overriding only `backward` gets its `backward` followed by ``update`` on ``dW``, ``db``.
         """
         dA = self._check_upstream(dA)
         X, _, _, buffers = self._cache
@@ -197,10 +175,8 @@ class Dense:
         return dA
 
     def _delta(self, dA: np.ndarray, *, in_place: bool = False) -> np.ndarray:
-        r"""$\delta = \partial L/\partial A \odot f'(Z)$ into its buffer (dA already checked).
-
-        ``in_place=True`` lets a fused derivative (ReLU) write $\delta$ over ``dA``.
-        """
+        r"""$\delta = \partial L/\partial A \odot f'(Z)$ into its buffer (dA checked); ``in_place=True``
+        lets a fused derivative (ReLU) write $\delta$ over ``dA``."""
         _, Z, A, buffers = self._cache
         if self.activation.fused:
             return np.multiply(dA, buffers["fprime"], out=dA if in_place else buffers["delta"])
@@ -209,9 +185,8 @@ class Dense:
     def _forward(self, X: np.ndarray) -> np.ndarray:
         """Forward pass into this layer's buffers (X already checked); returns the buffer.
 
-        With a fused derivative (ReLU) the activation overwrites Z in place, halving the
-        memory the pass touches; the cached ``Z`` is then ``A``, from which ReLU's derivative
-        is the same.
+        A fused derivative (ReLU) overwrites Z with A in place, halving the memory touched;
+        ReLU's derivative is the same from the cached ``Z`` (then ``A``).
         """
         dtype = X.dtype if X.dtype == self.W.dtype else np.result_type(X.dtype, self.W.dtype)
         buffers = self._buffers(X.shape[0], dtype)
@@ -264,22 +239,15 @@ class Dense:
         twin = copy.copy(self)
         twin.W = self.W.astype(dtype or self.W.dtype, copy=True)
         twin.b = self.b.astype(dtype or self.b.dtype, copy=True)
-        # the twin is a Dense, this module's class: its own buffers are reset
-        twin.dW, twin.db, twin._cache, twin._workspace = (  # noqa: SLF001
-            np.zeros_like(twin.W),
-            np.zeros_like(twin.b),
-            None,
-            {},
-        )
+        twin.dW, twin.db = np.zeros_like(twin.W), np.zeros_like(twin.b)
+        twin._cache, twin._workspace = None, {}  # noqa: SLF001  (a Dense: its own buffers, reset)
         return twin
 
     def __repr__(self) -> str:
         return f"Dense({self.fan_in}, {self.fan_out}, activation={_spelled(self.activation)})"
 
 
-#: `Dense.backward` as defined here: `MLP.backward` runs a layer's own method instead when a
-#: subclass overrides it, or a test replaces it.
-_DENSE_BACKWARD = Dense.backward
+_DENSE_BACKWARD = Dense.backward  # MLP.backward calls a replaced or overriding one instead
 
 
 def _spelled(activation: Activation) -> str:
@@ -360,23 +328,13 @@ class MLP:
     def backward(self, dY, *, out=None) -> list[tuple[np.ndarray, np.ndarray]]:
         """Backpropagate dL/dY (shape of the last output): ``[(dW, db), ...]`` in layer order.
 
-        The gradients are new arrays that belong to the caller: a later pass never changes
-        them, so ``g1 = model.backward(d1); model.backward(d2)`` leaves ``g1`` as it was.
-        ``out=grads``, a structure like the one returned (e.g. a previous step's gradients),
-        asks for the gradients to be written into those arrays instead, and returns ``out``
-        itself: a loop that passes it at every step allocates nothing for them.
+        The gradients are new arrays the caller owns: ``g1 = model.backward(d1);
+        model.backward(d2)`` leaves ``g1`` as it was. ``out=grads`` (e.g. a previous step's
+        gradients) refills those arrays instead and returns ``grads``: no allocation.
         """
         layers = self.layers
         if out is not None:
-            if not isinstance(out, (list, tuple)):
-                raise ArgumentError(
-                    f"out must be a list of (dW, db) pairs like backward's, got {describe(out)}"
-                )
-            if len(out) != len(layers):
-                raise ShapeError(f"out must hold one (dW, db) pair per layer ({len(layers)}), got {len(out)}")
-            parameters = [array for layer in layers for array in layer.parameters()]
-            for i, (layer, pair) in enumerate(zip(layers, out)):
-                layer._check_out(pair, f"out[{i}]", f"layer {i}", parameters)  # noqa: SLF001
+            out = gradient_pairs(out, [layer.parameters() for layer in layers])
         grad = dY
         for index in range(len(layers) - 1, -1, -1):
             layer, pair = layers[index], None if out is None else out[index]
