@@ -147,3 +147,40 @@ def lookup(registry: dict, name, kind: str):
         return registry[name]
     valid = ", ".join(sorted(registry))
     raise ArgumentError(f"unknown {kind} {name!r}; valid names are: {valid}")
+
+
+def gradient_pair(pair, parameters, name: str, where: str, avoid=()) -> tuple[np.ndarray, np.ndarray]:
+    """``pair`` as ``(dW, db)`` if it can receive the gradients of ``parameters = (W, b)``.
+
+    Each array must have its parameter's shape (else `ShapeError`) and dtype, be writeable,
+    and share no memory with ``parameters`` or ``avoid`` (else `ArgumentError`).
+    """
+    if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+        raise ArgumentError(f"{name} must be a pair (dW, db) of arrays, got {describe(pair)}")
+    for index, (array, target, what) in enumerate(zip(pair, parameters, "Wb")):
+        label = f"{name}[{index}]"
+        if not isinstance(array, np.ndarray):
+            raise ArgumentError(f"{label} must be an array, got {describe(array)}")
+        if array.shape != target.shape:
+            raise ShapeError(f"{label} has shape {array.shape} but {where}'s {what} has shape {target.shape}")
+        if array.dtype != target.dtype:
+            raise ArgumentError(
+                f"{label} has dtype {array.dtype} but {where}'s {what} has dtype {target.dtype}"
+            )
+        if not array.flags.writeable:
+            raise ArgumentError(f"{label} must be a writeable array")
+        if any(np.may_share_memory(array, p) for p in (*parameters, *avoid)):
+            raise ArgumentError(f"{label} shares memory with a parameter; gradients need arrays of their own")
+    return pair[0], pair[1]
+
+
+def gradient_pairs(out, parameters: list) -> list:
+    """``out`` as one checked `gradient_pair` per layer of ``parameters = [(W, b), ...]``."""
+    if not isinstance(out, (list, tuple)):
+        raise ArgumentError(f"out must be a list of (dW, db) pairs like backward's, got {describe(out)}")
+    if len(out) != len(parameters):
+        raise ShapeError(f"out must hold one (dW, db) pair per layer ({len(parameters)}), got {len(out)}")
+    every = [array for pair in parameters for array in pair]
+    for i, (pair, own) in enumerate(zip(out, parameters)):
+        gradient_pair(pair, own, f"out[{i}]", f"layer {i}", every)
+    return out

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _crossentropy_numerics as numerics
+from ._crossentropy_numerics import EPSILON
 from ._validation import finite_array, lookup, same_shape
-from .activations import sigmoid, softmax, softplus
 from .errors import ArgumentError, ShapeError
 
 __all__ = [
@@ -38,44 +39,8 @@ __all__ = [
     "mse",
 ]
 
+
 #: Clipping margin for probabilities, by dtype.
-EPSILON = {np.dtype(np.float32): 1e-7, np.dtype(np.float64): 1e-12}
-
-
-def _epsilon(dtype) -> float:
-    return EPSILON.get(np.dtype(dtype), EPSILON[np.dtype(np.float64)])
-
-
-def _clip_probabilities(p: np.ndarray, eps: float) -> np.ndarray:
-    """``p`` clipped to [eps, 1 - eps]; complex ``p`` (complex step) is compared by its real part
-    and passes unchanged where the clip is inactive, so the imaginary part survives."""
-    if p.dtype.kind != "c":
-        return np.clip(p, eps, 1 - eps)
-    return np.where((p.real >= eps) & (p.real <= 1 - eps), p, np.clip(p.real, eps, 1 - eps))
-
-
-def _last_axis_max(a: np.ndarray) -> np.ndarray:
-    """``a.max(axis=-1, keepdims=True)`` for real ``a``; the reduction runs across rows.
-
-    numpy reduces a short last axis row by row, which for a (256, 10) batch costs several
-    times more than reducing the transposed copy down its first axis (one vectorized pass).
-    """
-    rows = a.reshape(-1, a.shape[-1])
-    return np.maximum.reduce(np.ascontiguousarray(rows.T), axis=0).reshape(*a.shape[:-1], 1)
-
-
-def _last_axis_sum(a: np.ndarray) -> np.ndarray:
-    """``a.sum(axis=-1, keepdims=True)`` as a matrix-vector product with ones (BLAS)."""
-    return np.matmul(a, np.ones(a.shape[-1], a.dtype))[..., None]
-
-
-def _in_unit_interval(array: np.ndarray, name: str, what: str) -> None:
-    real = array.real
-    if np.any((real < 0) | (real > 1)):
-        index = tuple(int(i) for i in np.argwhere((real < 0) | (real > 1))[0])
-        raise ArgumentError(f"{name} must hold {what} in [0, 1], got {real[index]} at index {index}")
-
-
 def _sympy_grid(values, name: str, default):
     """Turn ``values`` (None, a SymPy matrix or nested sequences) into a list of rows."""
     import sympy as sp  # SymPy only for the symbolic methods: `import nnspec` does not pay for it
@@ -286,27 +251,15 @@ class BinaryCrossentropy(Loss):
     name = "binary_crossentropy"
 
     def _check_targets(self, y_true):
-        _in_unit_interval(y_true, "y_true", "labels or label probabilities")
+        numerics.in_unit_interval(y_true, "y_true", "labels or label probabilities")
 
     def _check_predictions(self, y_pred):
-        _in_unit_interval(y_pred, "y_pred", "probabilities (pass from_logits=True for logits)")
+        numerics.in_unit_interval(y_pred, "y_pred", "probabilities (pass from_logits=True for logits)")
 
-    def _value(self, y, p):
-        eps = _epsilon(p.dtype)
-        q = _clip_probabilities(p, eps)
-        return -np.sum(y * np.log(q) + (1 - y) * np.log1p(-q)) / p.size
-
-    def _grad(self, y, p):
-        eps = _epsilon(p.dtype)
-        inside = (p.real >= eps) & (p.real <= 1 - eps)
-        q = _clip_probabilities(p, eps)
-        return np.where(inside, (q - y) / (q * (1 - q)), 0) / p.size
-
-    def _value_logits(self, y, z):
-        return np.sum(softplus(z) - z * y) / z.size
-
-    def _grad_logits(self, y, z):
-        return (sigmoid(z) - y) / z.size
+    _value = staticmethod(numerics.binary_value)
+    _grad = staticmethod(numerics.binary_grad)
+    _value_logits = staticmethod(numerics.binary_value_logits)
+    _grad_logits = staticmethod(numerics.binary_grad_logits)
 
     def _expr(self, rows_y, rows_p, from_logits):
         import sympy as sp
@@ -352,59 +305,17 @@ class CategoricalCrossentropy(Loss):
 
     name = "categorical_crossentropy"
 
-    def _batch(self, array):
-        return 1 if array.ndim == 1 else array.size // array.shape[-1]
-
-    def _check_rows(self, array, name, what):
-        if array.ndim == 0:
-            raise ShapeError(f"{name} must have a class axis (shape (k,) or (batch, k)), got a scalar")
-        _in_unit_interval(array, name, what)
-        sums = np.sum(array.real, axis=-1)
-        tolerance = 1e-4 if array.dtype == np.float32 else 1e-6
-        wrong = np.abs(sums - 1) > tolerance
-        if np.any(wrong):
-            row = tuple(int(i) for i in np.argwhere(np.atleast_1d(wrong))[0])
-            raise ArgumentError(
-                f"each row of {name} must sum to 1 ({what}); row {row} sums to {np.atleast_1d(sums)[row]:.8g}"
-            )
-
     def _check_targets(self, y_true):
-        self._check_rows(y_true, "y_true", "one-hot labels or class probabilities")
+        numerics.check_rows(y_true, "y_true", "one-hot labels or class probabilities")
 
     def _check_predictions(self, y_pred):
-        self._check_rows(y_pred, "y_pred", "probabilities; pass from_logits=True for logits")
+        numerics.check_rows(y_pred, "y_pred", "probabilities; pass from_logits=True for logits")
 
-    def _value(self, y, p):
-        eps = _epsilon(p.dtype)
-        return -np.sum(y * np.log(_clip_probabilities(p, eps))) / self._batch(p)
-
-    def _grad(self, y, p):
-        eps = _epsilon(p.dtype)
-        inside = (p.real >= eps) & (p.real <= 1 - eps)
-        return np.where(inside, -y / _clip_probabilities(p, eps), 0) / self._batch(p)
-
-    def _value_logits(self, y, z):
-        shift = np.max(z.real, axis=-1, keepdims=True)
-        logsumexp = shift + np.log(np.sum(np.exp(z - shift), axis=-1, keepdims=True))
-        weighted = np.sum(logsumexp * np.sum(y, axis=-1, keepdims=True)) - np.sum(y * z)
-        return weighted / self._batch(z)
-
-    def _grad_logits(self, y, z):
-        return (softmax(z) * np.sum(y, axis=-1, keepdims=True) - y) / self._batch(z)
-
-    def _value_grad_logits(self, y, z):
-        # one exponential serves both: softmax(z) = e / sum(e), logsumexp(z) = m + log(sum(e));
-        # written to keep a single (batch, k) temporary alive at a time
-        shift = _last_axis_max(z.real)
-        exps = np.exp(np.subtract(z, shift))
-        total = _last_axis_sum(exps)
-        mass = _last_axis_sum(y)
-        batch = self._batch(z)
-        value = (np.vdot(shift + np.log(total), mass) - np.vdot(y, z)) / batch
-        exps *= mass / total
-        exps -= y
-        exps /= batch
-        return value, exps
+    _value = staticmethod(numerics.categorical_value)
+    _grad = staticmethod(numerics.categorical_grad)
+    _value_logits = staticmethod(numerics.categorical_value_logits)
+    _grad_logits = staticmethod(numerics.categorical_grad_logits)
+    _value_grad_logits = staticmethod(numerics.categorical_value_grad_logits)
 
     def _default_symbols(self, stem):
         import sympy as sp

@@ -23,7 +23,15 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import _blas, activations
-from ._validation import as_generator, describe, float_dtype, inexact_array, positive_int
+from ._validation import (
+    as_generator,
+    describe,
+    float_dtype,
+    gradient_pair,
+    gradient_pairs,
+    inexact_array,
+    positive_int,
+)
 from .activations import Activation
 from .errors import ArgumentError, ShapeError
 from .initializers import initializer
@@ -51,7 +59,8 @@ class Dense:
     ----------
     W : array, shape (fan_in, fan_out)
     b : array, shape (fan_out,)
-    dW, db : arrays of the same shapes, set by `backward`.
+    dW, db : arrays of the same shapes, the gradients of the latest `backward` (new arrays
+        at every call unless ``out=`` names arrays to fill).
 
     Examples
     --------
@@ -107,31 +116,37 @@ class Dense:
         """Activations $f(XW + b)$, shape ``(batch, fan_out)``; keeps what backward needs."""
         return self._forward(self._check_input(X, self.name)).copy()
 
-    def backward(self, dA, *, input_gradient: bool = True):
+    def backward(self, dA, *, input_gradient: bool = True, out=None):
         """Given dL/dA, set ``dW`` and ``db`` and return dL/dX (None if not requested).
 
-        ``dW``, ``db`` and the returned array live in buffers that the next backward pass
-        overwrites (like numpy's ``out=``): copy them to keep them.
+        All three are new arrays the caller owns (a later pass leaves them alone);
+        ``out=(dW, db)``, shaped and typed like ``(W, b)``, asks for them to be refilled instead.
         """
+        if out is not None:
+            out = gradient_pair(out, (self.W, self.b), "out", self.name)
+        return self._backward(dA, input_gradient, out, into_buffer=False)
+
+    def _backward(self, dA, input_gradient: bool, out, *, into_buffer: bool):
+        """`backward`, ``out`` checked; ``into_buffer``: dL/dX in the layer's buffer (MLP.backward)."""
         dA = self._check_upstream(dA)
         X, _, _, buffers = self._cache
         delta = self._delta(dA)
-        self.dW = np.matmul(X.T, delta, out=buffers["dW"])
-        self.db = np.matmul(buffers["ones"], delta, out=buffers["db"])  # column sums, as a GEMV
-        return np.matmul(delta, self.W.T, out=buffers["dX"]) if input_gradient else None
+        dW, db = out if out is not None else (None, None)
+        self.dW = np.matmul(X.T, delta, out=dW)
+        self.db = np.matmul(buffers["ones"], delta, out=db)  # column sums, as a GEMV
+        if not input_gradient:
+            return None
+        return np.matmul(delta, self.W.T, out=buffers["dX"] if into_buffer else None)
 
     def backward_update(self, dA, optimizer, *, input_gradient: bool = True, overwrite_dA: bool = False):
         r"""Backward pass that hands each parameter's gradient to ``optimizer``; returns dL/dX.
 
-        dL/dX is computed first, from the weights before the update. Then
-        ``optimizer.update_product(W, X, delta, scratch)`` (the kernel gradient is
-        $X^\top\delta$; `nnspec.optim.SGD` fuses it with the update in one BLAS call) or,
-        for an optimizer with only ``update``, ``optimizer.update(W, dW)``; then
-        ``optimizer.update(b, db)``. ``dW`` and ``db`` are not set (their buffers serve as scratch). With ``overwrite_dA=True``
-        ``dA`` is scratch and may be overwritten with $\delta$.
-
-        A subclass that overrides `backward` gets, unless it overrides this method too, a
-        version that runs its `backward` and then ``optimizer.update`` on ``dW`` and ``db``.
+        dL/dX comes first, from the weights before the update; then
+        ``optimizer.update_product(W, X, delta, scratch)`` (`nnspec.optim.SGD` fuses
+        $W - \eta X^\top\delta$ into one BLAS call), or ``update(W, dW)`` for an optimizer
+        without it, and ``update(b, db)``. ``dW``, ``db`` are not set (the layer's scratch
+        holds them). ``overwrite_dA=True``: ``dA`` may be overwritten with $\delta$. A subclass
+        overriding only `backward` gets its `backward` followed by ``update`` on ``dW``, ``db``.
         """
         dA = self._check_upstream(dA)
         X, _, _, buffers = self._cache
@@ -160,10 +175,8 @@ class Dense:
         return dA
 
     def _delta(self, dA: np.ndarray, *, in_place: bool = False) -> np.ndarray:
-        r"""$\delta = \partial L/\partial A \odot f'(Z)$ into its buffer (dA already checked).
-
-        ``in_place=True`` lets a fused derivative (ReLU) write $\delta$ over ``dA``.
-        """
+        r"""$\delta = \partial L/\partial A \odot f'(Z)$ into its buffer (dA checked); ``in_place=True``
+        lets a fused derivative (ReLU) write $\delta$ over ``dA``."""
         _, Z, A, buffers = self._cache
         if self.activation.fused:
             return np.multiply(dA, buffers["fprime"], out=dA if in_place else buffers["delta"])
@@ -172,9 +185,8 @@ class Dense:
     def _forward(self, X: np.ndarray) -> np.ndarray:
         """Forward pass into this layer's buffers (X already checked); returns the buffer.
 
-        With a fused derivative (ReLU) the activation overwrites Z in place, halving the
-        memory the pass touches; the cached ``Z`` is then ``A``, from which ReLU's derivative
-        is the same.
+        A fused derivative (ReLU) overwrites Z with A in place, halving the memory touched;
+        ReLU's derivative is the same from the cached ``Z`` (then ``A``).
         """
         dtype = X.dtype if X.dtype == self.W.dtype else np.result_type(X.dtype, self.W.dtype)
         buffers = self._buffers(X.shape[0], dtype)
@@ -227,17 +239,15 @@ class Dense:
         twin = copy.copy(self)
         twin.W = self.W.astype(dtype or self.W.dtype, copy=True)
         twin.b = self.b.astype(dtype or self.b.dtype, copy=True)
-        # the twin is a Dense, this module's class: its own buffers are reset
-        twin.dW, twin.db, twin._cache, twin._workspace = (  # noqa: SLF001
-            np.zeros_like(twin.W),
-            np.zeros_like(twin.b),
-            None,
-            {},
-        )
+        twin.dW, twin.db = np.zeros_like(twin.W), np.zeros_like(twin.b)
+        twin._cache, twin._workspace = None, {}  # noqa: SLF001  (a Dense: its own buffers, reset)
         return twin
 
     def __repr__(self) -> str:
         return f"Dense({self.fan_in}, {self.fan_out}, activation={_spelled(self.activation)})"
+
+
+_DENSE_BACKWARD = Dense.backward  # MLP.backward calls a replaced or overriding one instead
 
 
 def _spelled(activation: Activation) -> str:
@@ -315,18 +325,27 @@ class MLP:
         # layers are Dense, this module's class
         return self._forward(self.layers[0]._check_input(X, "layer 0")).copy()  # noqa: SLF001
 
-    def backward(self, dY) -> list[tuple[np.ndarray, np.ndarray]]:
+    def backward(self, dY, *, out=None) -> list[tuple[np.ndarray, np.ndarray]]:
         """Backpropagate dL/dY (shape of the last output): ``[(dW, db), ...]`` in layer order.
 
-        The arrays returned are the layers' own ``dW`` and ``db`` buffers, filled in place
-        and **overwritten by the next backward pass** (so a training loop allocates nothing
-        for them). Copy them to keep a step's gradients: ``[(dW.copy(), db.copy()) for dW, db
-        in grads]``.
+        The gradients are new arrays the caller owns: ``g1 = model.backward(d1);
+        model.backward(d2)`` leaves ``g1`` as it was. ``out=grads`` (e.g. a previous step's
+        gradients) refills those arrays instead and returns ``grads``: no allocation.
         """
+        layers = self.layers
+        if out is not None:
+            out = gradient_pairs(out, [layer.parameters() for layer in layers])
         grad = dY
-        for index in range(len(self.layers) - 1, -1, -1):
-            grad = self.layers[index].backward(grad, input_gradient=index > 0)
-        return [(layer.dW, layer.db) for layer in self.layers]
+        for index in range(len(layers) - 1, -1, -1):
+            layer, pair = layers[index], None if out is None else out[index]
+            if type(layer).backward is _DENSE_BACKWARD:  # dL/dX stays in the layer's buffer
+                grad = layer._backward(grad, index > 0, pair, into_buffer=True)  # noqa: SLF001
+            else:  # a subclass's own backward, then its gradients copied where asked
+                grad = layer.backward(grad, input_gradient=index > 0)
+                if pair is not None:
+                    pair[0][...], pair[1][...] = layer.dW, layer.db
+                    layer.dW, layer.db = pair[0], pair[1]
+        return out if out is not None else [(layer.dW, layer.db) for layer in layers]
 
     def backward_update(self, dY, optimizer, *, overwrite_dY: bool = False) -> None:
         """Backpropagate dL/dY and update every parameter in place with ``optimizer``.
@@ -352,17 +371,15 @@ class MLP:
         return A
 
     def loss_and_grads(self, X, Y, loss, *, from_logits: bool = False):
-        """Loss of ``forward(X)`` against ``Y`` and its gradients ``[(dW, db), ...]``.
+        """Loss of ``forward(X)`` against ``Y`` and its gradients ``[(dW, db), ...]`` (new arrays).
 
-        Unlike `backward`'s, these gradients are new arrays that later passes leave alone.
         With ``from_logits=True`` the network's output is read as logits (use
         ``output="identity"``) and the loss uses its stable form.
         """
         loss = resolve_loss(loss)
         output = self.forward(X)
         value = loss(Y, output, from_logits=from_logits)
-        grads = self.backward(loss.grad(Y, output, from_logits=from_logits))
-        return value, [(dW.copy(), db.copy()) for dW, db in grads]
+        return value, self.backward(loss.grad(Y, output, from_logits=from_logits))
 
     def copy(self, dtype=None) -> MLP:
         """An independent copy, optionally with parameters cast to ``dtype`` (complex allowed).

@@ -1,6 +1,11 @@
 """Fused updates in numpy's own BLAS: the same results as numpy, and a safe fallback."""
 
+import ctypes
 import gc
+import os
+import sys
+from importlib.metadata import PackageNotFoundError, distribution
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -38,33 +43,91 @@ def numpy_only(monkeypatch):
 def fused():
     """The fused path must be available here, and must actually run in the test (a counter)."""
     if not _blas.available():
-        pytest.skip("this numpy build does not bundle scipy-openblas64 (not a PyPI wheel); the fallback runs")
+        pytest.skip("this numpy build bundles no OpenBLAS (not a PyPI wheel); the fallback runs")
     before = _blas.fused_calls()
     yield
     assert _blas.fused_calls() > before, "the BLAS path never ran"
 
 
-def test_numpys_bundled_openblas_is_found_when_numpy_ships_it():
-    if not _blas._candidate_libraries():
-        pytest.skip("this numpy build does not bundle scipy-openblas64 (not a PyPI wheel); the fallback runs")
-    assert _blas.available()
-
-
-def test_a_library_numpy_has_not_loaded_is_never_opened(monkeypatch, tmp_path):
-    """RTLD_NOLOAD: a stale copy beside numpy (another numpy build) is not loaded as a second BLAS."""
-    libraries = _blas._candidate_libraries()
-    if not libraries:
-        pytest.skip("this numpy build does not bundle scipy-openblas64")
-    stale = tmp_path / libraries[0].name.replace("scipy_openblas64_", "scipy_openblas64_stale_")
-    stale.write_bytes(libraries[0].read_bytes())  # a valid library, but not the one numpy loaded
-    monkeypatch.setattr(_blas, "_candidate_libraries", lambda: [stale])
-    _blas._routines.cache_clear()
+def _bundled_openblas() -> list:
+    """The OpenBLAS files the installed numpy distribution lists (its wheels bundle one)."""
     try:
-        assert not _blas.available()
-    finally:
-        monkeypatch.undo()
-        _blas._routines.cache_clear()
+        files = distribution("numpy").files or []
+    except PackageNotFoundError:
+        return []
+    return [file for file in files if "openblas" in file.name and file.suffix in (".so", ".dylib", ".dll")]
+
+
+@pytest.fixture
+def rediscover(monkeypatch):
+    """Discovery runs again in the test, and once more after it (the cache holds the first answer)."""
+    _blas._routines.cache_clear()
+    yield monkeypatch
+    monkeypatch.undo()
+    _blas._routines.cache_clear()
+
+
+def test_numpys_bundled_openblas_is_found_when_numpy_ships_it():
+    bundled = _bundled_openblas()
+    if not bundled:
+        pytest.skip("this numpy build bundles no OpenBLAS (not a PyPI wheel); the fallback runs")
     assert _blas.available()
+    assert Path(_blas.library()) in {Path(file.locate()).resolve() for file in bundled}
+
+
+def test_scipys_own_openblas_is_never_chosen(rediscover):
+    """SciPy's wheels load a second OpenBLAS with its own thread pool: numpy's is the one used."""
+    import scipy.linalg  # noqa: F401  (loads SciPy's BLAS into the process)
+    from threadpoolctl import threadpool_info
+
+    loaded = [entry["filepath"] for entry in threadpool_info() if entry["user_api"] == "blas"]
+    found = _blas.numpy_blas_libraries()
+    assert len(found) <= 1 and set(found) <= {str(Path(path).resolve()) for path in loaded}
+    if _bundled_openblas():
+        assert found and "scipy.libs" not in found[0] and _blas.library() == found[0]
+
+
+@pytest.mark.parametrize("how", ["discovery finds nothing", "threadpoolctl is missing"])
+def test_no_usable_blas_falls_back_to_numpy(how, rediscover):
+    if how == "discovery finds nothing":
+        rediscover.setattr(_blas, "numpy_blas_libraries", lambda: [])
+    else:
+        rediscover.setitem(sys.modules, "threadpoolctl", None)  # import threadpoolctl raises ImportError
+        assert _blas.numpy_blas_libraries() == []
+    assert not _blas.available() and _blas.library() is None
+    C, A, B = _arrays(np.float64)
+    expected, before = C - 0.1 * (A.T @ B), _blas.fused_calls()
+    _blas.subtract_transposed_product(C, A, B, scratch=np.empty_like(C), scale=0.1)
+    np.testing.assert_allclose(C, expected, rtol=1e-12, atol=1e-12)
+    assert _blas.fused_calls() == before  # numpy did it
+
+
+def test_a_library_without_the_gemm_symbols_is_not_used(rediscover):
+    import _ctypes  # a loaded library that neither has nor links a BLAS
+
+    if not getattr(_ctypes, "__file__", None):
+        pytest.skip("_ctypes is built into this Python")
+    rediscover.setattr(_blas, "numpy_blas_libraries", lambda: [_ctypes.__file__])
+    _blas._routines.cache_clear()
+    assert not _blas.available()
+
+
+def test_a_library_numpy_has_not_loaded_is_never_opened(rediscover, tmp_path):
+    """RTLD_NOLOAD: a copy that is not the loaded file is not loaded as a second BLAS."""
+    if not _blas.available() or not hasattr(os, "RTLD_NOLOAD"):
+        pytest.skip("no fused BLAS here, or a platform without RTLD_NOLOAD")
+    original = Path(_blas.library())
+    stale = tmp_path / original.name.replace("openblas", "openblas_stale_")
+    stale.write_bytes(original.read_bytes())  # a valid library, but not the one numpy loaded
+    rediscover.setattr(_blas, "numpy_blas_libraries", lambda: [str(stale)])
+    _blas._routines.cache_clear()  # available() above asked once already
+    assert not _blas.available()
+
+
+def test_a_binding_that_computes_something_else_is_rejected():
+    """The check before use: a gemm that leaves C alone (a wrong binding) does not pass."""
+    do_nothing = {dtype: (lambda *args: None) for dtype in map(np.dtype, DTYPES)}
+    assert not _blas._agrees({"gemm": do_nothing, "integer": ctypes.c_int64})
 
 
 @pytest.mark.parametrize("scale", [1.0, 0.05])

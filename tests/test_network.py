@@ -286,3 +286,81 @@ def test_repr_of_a_users_activation_names_its_class():
     text = repr(ns.Dense(2, 3, Square()))
     assert text == f"Dense(2, 3, activation=<{Square.__qualname__} activation 'square'>)"
     assert "nnspec." not in text
+
+
+# --- ownership: backward's gradients belong to the caller; buffer reuse is asked for ---
+
+
+def _trained_pair(seed=3):
+    rng = np.random.default_rng(seed)
+    model = ns.MLP((3, 5, 2), activation="relu", seed=seed)
+    X, X2 = rng.normal(size=(6, 3)), rng.normal(size=(6, 3))
+    return model, X, X2, rng.normal(size=(6, 2)), rng.normal(size=(6, 2))
+
+
+def test_a_kept_gradient_is_not_changed_by_the_next_backward():
+    model, X, X2, d1, d2 = _trained_pair()
+    model.forward(X)
+    g1 = model.backward(d1)
+    kept = [(dW.copy(), db.copy()) for dW, db in g1]
+    model.forward(X2)
+    g2 = model.backward(d2)
+    for (dW, db), (dW0, db0), (dW2, _) in zip(g1, kept, g2):
+        np.testing.assert_array_equal(dW, dW0)
+        np.testing.assert_array_equal(db, db0)
+        assert not np.shares_memory(dW, dW2)
+    assert not np.allclose(g1[0][0], g2[0][0])  # the second pass did compute other values
+
+
+def test_a_layers_returned_input_gradient_is_the_callers():
+    rng = np.random.default_rng(4)
+    layer = ns.Dense(3, 2, "tanh", rng=0)
+    layer.forward(rng.normal(size=(4, 3)))
+    dX = layer.backward(rng.normal(size=(4, 2)))
+    dW = layer.dW
+    kept_dX, kept_dW = dX.copy(), dW.copy()
+    layer.forward(rng.normal(size=(4, 3)))
+    layer.backward(rng.normal(size=(4, 2)))
+    np.testing.assert_array_equal(dX, kept_dX)
+    np.testing.assert_array_equal(dW, kept_dW)
+    assert layer.dW is not dW  # the attribute names the latest gradient
+
+
+def test_backward_out_refills_the_callers_arrays():
+    model, X, X2, d1, d2 = _trained_pair()
+    model.forward(X)
+    grads = model.backward(d1)
+    twin = model.copy()
+    twin.forward(X2)
+    expected = twin.backward(d2)
+    model.forward(X2)
+    refilled = model.backward(d2, out=grads)
+    assert refilled is grads
+    for (dW, db), (eW, eb), layer in zip(grads, expected, model.layers):
+        np.testing.assert_allclose(dW, eW, rtol=1e-14, atol=1e-16)
+        np.testing.assert_allclose(db, eb, rtol=1e-14, atol=1e-16)
+        assert layer.dW is dW and layer.db is db
+
+
+def test_backward_out_must_match_the_parameters():
+    model, X, _, d1, _ = _trained_pair()
+    model.forward(X)
+    good = model.backward(d1)
+    bad_shape = [(np.zeros((3, 4)), good[0][1]), good[1]]
+    with pytest.raises(
+        ns.ShapeError, match=r"out\[0\]\[0\] has shape \(3, 4\) but layer 0's W has shape \(3, 5\)"
+    ):
+        model.backward(d1, out=bad_shape)
+    with pytest.raises(ns.ShapeError, match="out must hold one"):
+        model.backward(d1, out=good[:1])
+    bad_dtype = [(good[0][0].astype(np.float32), good[0][1]), good[1]]
+    with pytest.raises(
+        ns.ArgumentError, match=r"out\[0\]\[0\] has dtype float32 but layer 0's W has dtype float64"
+    ):
+        model.backward(d1, out=bad_dtype)
+    frozen = good[1][0].copy()
+    frozen.flags.writeable = False
+    with pytest.raises(ns.ArgumentError, match=r"out\[1\]\[0\] must be a writeable"):
+        model.backward(d1, out=[good[0], (frozen, good[1][1])])
+    with pytest.raises(ns.ArgumentError, match="out must be"):
+        model.backward(d1, out="buffers")

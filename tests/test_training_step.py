@@ -33,9 +33,9 @@ def _allocated(run, repeats=3):
     return after - before, peak - before
 
 
-def _manual_step(model, X, Y, opt):
+def _manual_step(model, X, Y, opt, out=None):
     output = model.forward(X)
-    grads = model.backward(ns.categorical_crossentropy.grad(Y, output, from_logits=True))
+    grads = model.backward(ns.categorical_crossentropy.grad(Y, output, from_logits=True), out=out)
     opt.step(model.parameters(), grads)
     return grads
 
@@ -56,10 +56,13 @@ def _one_step(path, model, X, Y):
         step = TrainStep(model, "cce", 0.01, from_logits=True)
         return lambda: step(X, Y)
     optimizer = ns.SGD(0.01)
+    if path == "manual loop, out=":
+        grads = [(np.empty_like(W), np.empty_like(b)) for W, b in model.parameters()]
+        return lambda: _manual_step(model, X, Y, optimizer, out=grads)
     return lambda: _manual_step(model, X, Y, optimizer)
 
 
-@pytest.mark.parametrize("path", ["TrainStep", "manual loop"])
+@pytest.mark.parametrize("path", ["TrainStep", "manual loop, out="])
 def test_after_the_first_step_no_large_array_is_allocated(path):
     """The buffers are reused: no array the size of an activation or a kernel is made per step."""
     model, X, Y = _setup(np.float32)
@@ -71,29 +74,55 @@ def test_after_the_first_step_no_large_array_is_allocated(path):
     assert peak <= 64 * 1024 and growth <= 4 * 1024
 
 
-@pytest.mark.parametrize("path", ["TrainStep", "manual loop"])
+def test_the_plain_manual_loop_allocates_the_gradients_and_nothing_else_large():
+    """Without out=, each step's gradients are new arrays (the caller's to keep): one set per
+    step, which the layers' dW and db name until the next step replaces them."""
+    model, X, Y = _setup(np.float32)
+    gradient_bytes = sum(W.nbytes + b.nbytes for W, b in model.parameters())
+    run = _one_step("manual loop", model, X, Y)
+    run()
+    growth, peak = _allocated(run, repeats=3)
+    # a layer's new dW is made while the attribute still names the previous step's
+    largest = max(W.nbytes + b.nbytes for W, b in model.parameters())
+    assert gradient_bytes <= peak <= gradient_bytes + largest + 64 * 1024
+    assert gradient_bytes <= growth <= gradient_bytes + 4 * 1024  # the latest set, not three
+
+
+@pytest.mark.parametrize("path", ["TrainStep", "manual loop", "manual loop, out="])
 def test_memory_does_not_grow_over_many_steps(path):
     model, X, Y = _setup(np.float32, batch=32)
     run = _one_step(path, model, X, Y)
     run()
+    held = sum(W.nbytes + b.nbytes for W, b in model.parameters()) if path == "manual loop" else 0
     growth, _ = _allocated(run, repeats=100)
-    assert growth <= 4 * 1024
+    assert growth <= held + 4 * 1024  # at most the latest gradients, which the layers name
 
 
-def test_the_manual_loops_gradients_are_the_layers_buffers_overwritten_by_the_next_pass():
-    """Ownership, as documented in MLP.backward: keep a step's gradients by copying them."""
+def test_the_manual_loops_gradients_are_the_callers_to_keep():
+    """Ownership, as documented in MLP.backward: a later step leaves a step's gradients alone."""
     model, X, Y = _setup(np.float64, batch=8)
-    _, expected = model.copy().loss_and_grads(X, Y, "cce", from_logits=True)  # its own buffers
+    _, expected = model.copy().loss_and_grads(X, Y, "cce", from_logits=True)
     opt = ns.SGD(0.01)
     first = _manual_step(model, X, Y, opt)
-    kept = [(dW.copy(), db.copy()) for dW, db in first]
     second = _manual_step(model, X[::-1].copy(), Y[::-1].copy(), opt)
-    for (dW, db), (dW2, db2), layer in zip(first, second, model.layers):
-        assert dW is dW2 and db is db2 and dW is layer.dW and db is layer.db  # refilled in place
-    for (dW, db), (dW0, db0) in zip(kept, expected):  # the copies keep the first step's values
-        np.testing.assert_allclose(dW, dW0, rtol=1e-13, atol=1e-15)
+    for (dW, db), (dW2, db2), (dW0, db0) in zip(first, second, expected):
+        assert not np.shares_memory(dW, dW2) and not np.shares_memory(db, db2)
+        np.testing.assert_allclose(dW, dW0, rtol=1e-13, atol=1e-15)  # still the first step's values
         np.testing.assert_allclose(db, db0, rtol=1e-13, atol=1e-15)
-    assert not np.allclose(first[0][0], kept[0][0])  # ... and the buffers no longer hold them
+    assert not np.allclose(first[0][0], second[0][0])
+
+
+def test_out_reuses_the_callers_arrays_step_after_step():
+    model, X, Y = _setup(np.float64, batch=8)
+    twin = model.copy()
+    grads = [(np.empty_like(W), np.empty_like(b)) for W, b in model.parameters()]
+    opt, twin_opt = ns.SGD(0.01), ns.SGD(0.01)
+    for _ in range(3):
+        assert _manual_step(model, X, Y, opt, out=grads) is grads
+        expected = _manual_step(twin, X, Y, twin_opt)
+    for (dW, db), (eW, eb) in zip(grads, expected):
+        np.testing.assert_allclose(dW, eW, rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(db, eb, rtol=1e-13, atol=1e-15)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
