@@ -10,15 +10,16 @@ endif
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# What the site ships besides Python: npm packages (the playground's Pyodide, the math font)
-# and the pure-Python wheels Pyodide loads (pinned with hashes in docs/hooks/playground-wheels.txt).
+# What the site ships besides Python: npm packages (the playground's Pyodide, the math font,
+# axe-core for the accessibility tests) and the pure-Python wheels Pyodide loads (pinned with
+# hashes in sitebuild/playground-wheels.txt; not under .cache/, which Zensical empties).
 NODE_STAMP := node_modules/.installed
-WHEELS := .cache/wheels
+WHEELS := .wheels
 WHEELS_STAMP := $(WHEELS)/.installed
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: install serve build lint test unit test-min bench mutate clean
+.PHONY: install prepare serve build build-zensical lint test unit test-min bench mutate clean
 
 # Stops with a clear message when no Python >= 3.10 was found.
 check-python = @$(1) -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null || { \
@@ -37,29 +38,49 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $(NODE_STAMP)
 
-$(WHEELS_STAMP): docs/hooks/playground-wheels.txt | $(STAMP)
+$(WHEELS_STAMP): sitebuild/playground-wheels.txt | $(STAMP)
 	$(BIN)/python -m pip download --quiet --no-deps --only-binary=:all: --require-hashes \
-		-r docs/hooks/playground-wheels.txt -d $(WHEELS)
+		-r sitebuild/playground-wheels.txt -d $(WHEELS)
 	touch $(WHEELS_STAMP)
 
 install: $(STAMP) $(NODE_STAMP) $(WHEELS_STAMP)
 
-serve: install
-	$(BIN)/mkdocs serve --strict
+# The site is built in three steps (sitebuild/__init__.py says what each writes): `prepare`
+# (figures and executed notebooks into docs/, git-ignored), the generator, then `finish` on
+# the built HTML (MathML, the playground's runtime, the strict checks). MkDocs builds site/,
+# the published one; Zensical, Material's successor, builds the same site into site-zensical/.
+prepare: install
+	$(BIN)/python -m sitebuild prepare
 
-build: install
-	$(BIN)/mkdocs build --strict
+build: prepare
+	$(BIN)/mkdocs build --strict --quiet -d site
+	$(BIN)/python -m sitebuild finish site
+
+build-zensical: prepare
+	$(BIN)/python -m sitebuild zensical-config
+	$(BIN)/zensical build --strict --clean -f .zensical.yml
+	$(BIN)/python -m sitebuild finish site-zensical
+
+# Builds the site, serves it at http://127.0.0.1:8000/nnspec/ and rebuilds it when a page,
+# nnspec/ or mkdocs.yml changes (a rebuild runs the notebooks again: about a minute).
+serve: build
+	$(BIN)/python -m sitebuild serve site --rebuild "$(MAKE) --no-print-directory build"
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-logo
 
-# Lint, the strict site build (notebooks executed, errors fatal), then every test:
-# unit tests, docstring examples, every python block of every page, and the browser tests.
+# Lint, both strict site builds (notebooks executed, errors fatal), then every test: unit
+# tests, docstring examples, every python block of every page, the browser tests with the
+# accessibility checks on the MkDocs build, then the tests of the built site again on the
+# Zensical build (which reports success even when it drops what it does not support).
 # Two test processes on a 2-core machine: one BLAS thread each, or they oversubscribe the cores.
-test: lint build
+SITE_TESTS := tests/test_site.py tests/test_links.py tests/test_accessibility.py tests/test_playground.py
+test: lint build build-zensical
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 NNSPEC_SITE_DIR=site $(BIN)/pytest -n 2 --dist loadgroup
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 NNSPEC_SITE_DIR=site-zensical $(BIN)/pytest -n 2 --dist loadgroup \
+		$(SITE_TESTS)
 
 unit: install
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/pytest tests -n 2 --dist loadgroup
@@ -84,9 +105,12 @@ $(MIN_VENV)/.installed: pyproject.toml $(MIN_CONSTRAINTS)
 
 test-min: $(MIN_VENV)/.installed $(NODE_STAMP) $(WHEELS_STAMP)
 	$(MIN_VENV)/bin/python constraints/check_minimum.py
+	$(MIN_VENV)/bin/python -m sitebuild prepare
 	$(MIN_VENV)/bin/mkdocs build --strict --quiet -d $(abspath $(MIN_VENV))/site
+	$(MIN_VENV)/bin/python -m sitebuild finish $(abspath $(MIN_VENV))/site
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 NNSPEC_SITE_DIR=$(abspath $(MIN_VENV))/site \
-		$(MIN_VENV)/bin/pytest -n 2 --ignore=tests/test_site.py --ignore=tests/test_playground.py
+		$(MIN_VENV)/bin/pytest -n 2 --ignore=tests/test_site.py --ignore=tests/test_playground.py \
+		--ignore=tests/test_accessibility.py
 
 bench: install
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
@@ -101,4 +125,5 @@ mutate: install
 	$(BIN)/python bench/mutation.py $(MUTATE_ARGS)
 
 clean:
-	rm -rf $(VENV) $(MIN_VENV) site .pytest_cache node_modules $(WHEELS) mutants
+	rm -rf $(VENV) $(MIN_VENV) site site-zensical .zensical.yml .cache .pytest_cache node_modules $(WHEELS) mutants
+	rm -f docs/figures/*.svg docs/notebooks/*.md

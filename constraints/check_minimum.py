@@ -5,56 +5,64 @@ Run by ``make test-min`` with the minimum environment's Python, after installing
 ``docs`` and ``test`` extras, read from the installed metadata, i.e. from pyproject.toml), the
 installed version must equal the requirement's lower bound (``>=`` or ``==``). A bound raised in
 pyproject.toml but not in constraints/minimum.txt, or the reverse, fails here rather than
-leaving an untested bound. Prints one line per requirement; exit status 1 on a mismatch.
+leaving an untested bound. Requirements, markers and versions are read by ``packaging``.
+Prints one line per requirement; exit status 1 on a mismatch.
 """
 
 from __future__ import annotations
 
-import re
 import sys
 from importlib import metadata
 
-EXTRAS = {"docs", "test"}
-REQUIREMENT = re.compile(
-    r"^\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(?P<spec>[^;]*)(?:;(?P<marker>.*))?$"
-)
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+EXTRAS = ("docs", "test")
 
 
-def canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
+def applies(requirement: Requirement) -> bool:
+    """Whether a requirement of nnspec is one of its dependencies or of the checked extras."""
+    if requirement.marker is None:
+        return True
+    return any(requirement.marker.evaluate({"extra": extra}) for extra in EXTRAS)
 
 
-def release(version: str) -> tuple[int, ...]:
-    """'1.6' and '1.6.0' compare equal; pre/post-release tails are not used in our bounds."""
-    parts = [int(part) for part in re.match(r"\d+(?:\.\d+)*", version).group(0).split(".")]
-    while len(parts) > 1 and parts[-1] == 0:
-        parts.pop()
-    return tuple(parts)
+def lower_bound(requirement: Requirement) -> Version | None:
+    """The version a ``>=`` or ``==`` specifier names (the highest, if several do)."""
+    bounds = [Version(spec.version) for spec in requirement.specifier if spec.operator in (">=", "==")]
+    return max(bounds, default=None)
 
 
-def main() -> int:
-    mismatches = 0
-    rows = []
-    for line in metadata.requires("nnspec") or []:
-        match = REQUIREMENT.match(line)
-        name, spec, marker = match.group("name"), match.group("spec"), match.group("marker") or ""
-        extra = re.search(r"""extra\s*==\s*["']([^"']+)["']""", marker)
-        if extra and extra.group(1) not in EXTRAS:
-            continue
-        if canonical(name) == "nnspec":  # nnspec[docs] inside the test extra
-            continue
-        bound = re.search(r"(?:>=|==)\s*([0-9][^,\s]*)", spec)
+def check(lines: list[str], installed) -> tuple[list[tuple[str, str, str, str]], int]:
+    """Rows (name, specifier, installed version, verdict) and the number of mismatches.
+
+    ``installed(name)`` returns a version string or raises ``metadata.PackageNotFoundError``.
+    """
+    rows, mismatches = [], 0
+    for line in lines:
+        requirement = Requirement(line)
+        if not applies(requirement) or canonicalize_name(requirement.name) == "nnspec":
+            continue  # another extra, or nnspec[docs] inside the test extra
+        spec = str(requirement.specifier) or "(none)"
+        bound = lower_bound(requirement)
         if bound is None:
-            rows.append((name, spec or "(none)", "-", "no lower bound declared"))
+            rows.append((requirement.name, spec, "-", "no lower bound declared"))
             mismatches += 1
             continue
         try:
-            installed = metadata.version(name)
+            version = installed(requirement.name)
         except metadata.PackageNotFoundError:
-            installed = "missing"
-        same = installed != "missing" and release(installed) == release(bound.group(1))
-        rows.append((name, spec.strip(), installed, "ok" if same else "NOT the lower bound"))
+            version = "missing"
+        # Version("1.6") == Version("1.6.0"): trailing zeros do not make a different release
+        same = version != "missing" and Version(version) == bound
+        rows.append((requirement.name, spec, version, "ok" if same else "NOT the lower bound"))
         mismatches += not same
+    return rows, mismatches
+
+
+def main() -> int:
+    rows, mismatches = check(metadata.requires("nnspec") or [], metadata.version)
     width = max(len(row[0]) for row in rows)
     for name, spec, installed, verdict in rows:
         print(f"{name:<{width}}  {spec:<14}  installed {installed:<10}  {verdict}")

@@ -1,4 +1,5 @@
-"""Fixtures shared by the tests of the built site (test_site.py, test_links.py, test_playground.py)."""
+"""Fixtures shared by the tests of the built site (test_site.py, test_links.py,
+test_accessibility.py, test_playground.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from tests import site
 @pytest.fixture(scope="session")
 def site_dir(tmp_path_factory) -> Path:
     """The built site: $NNSPEC_SITE_DIR when the caller built it already (make test does),
-    otherwise a fresh strict build in a temporary folder."""
+    otherwise a fresh strict MkDocs build, with the build steps, in a temporary folder."""
     given = os.environ.get("NNSPEC_SITE_DIR")
     if given:
         path = Path(given)
@@ -39,8 +40,7 @@ def browser():
     chromium = site.find_chromium()
     if chromium is None:
         message = (
-            "no Chromium found (NNSPEC_CHROMIUM, then chromium, chromium-browser or google-chrome "
-            "on PATH, then macOS's app bundle): install it with `sudo apt-get install chromium`, "
+            f"no Chromium found ({site.LOOKED_FOR}): install it with `sudo apt-get install chromium`, "
             "or set NNSPEC_CHROMIUM to a Chromium/Chrome binary, to run the browser tests"
         )
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):

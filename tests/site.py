@@ -1,20 +1,25 @@
-"""Helpers for the tests of the built site: building it, serving it, listing its pages."""
+"""Helpers for the tests of the built site: building it, serving it, listing its pages.
+
+The browser is found, the site served and its HTML read by the build's own modules
+(``sitebuild.browser``, ``sitebuild.serve``, ``sitebuild.html``), so the tests and the build
+share one implementation of each.
+"""
 
 from __future__ import annotations
 
-import functools
-import http.server
-import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
+
+from sitebuild import html as markup
+from sitebuild import serve as serving
+from sitebuild.browser import LOOKED_FOR as LOOKED_FOR
+from sitebuild.browser import find_chromium as find_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -50,54 +55,52 @@ def url_of(source: str) -> str:
     return f"/{stem}/"
 
 
-FENCE = re.compile(r"^(```|~~~).*?^\1", re.DOTALL | re.MULTILINE)
-INLINE_CODE = re.compile(r"`[^`\n]+`")
-DISPLAY = re.compile(r"\$\$.+?\$\$", re.DOTALL)
-INLINE = re.compile(r"(?<![\\$])\$(?!\$)[^$\n]+?(?<![\\$])\$")
+def _markdown():
+    """A Markdown converter with the extensions and options mkdocs.yml gives the generators."""
+    import markdown
+
+    names, configs = [], {}
+    for item in yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["markdown_extensions"]:
+        name, options = next(iter(item.items())) if isinstance(item, dict) else (item, None)
+        names.append(name)
+        if options:
+            configs[name] = options
+    return markdown.Markdown(extensions=names, extension_configs=configs)
 
 
-def count_formulas_in_markdown(text: str) -> int:
-    """Number of $...$ and $$...$$ formulas outside code, as arithmatex finds them."""
-    text = INLINE_CODE.sub("", FENCE.sub("", text))
-    displays = len(DISPLAY.findall(text))
-    return displays + len(INLINE.findall(DISPLAY.sub("", text)))
+def count_formulas(source: str) -> int | None:
+    """Formulas in a page's source, as the generators' arithmatex finds them: the page is
+    converted with mkdocs.yml's Markdown extensions and its formula elements are counted.
 
-
-def count_formulas_in_notebook(path: Path) -> int:
-    """Formulas in a notebook's Markdown cells (outputs are made when the build runs it)."""
-    notebook = json.loads(path.read_text(encoding="utf-8"))
+    A notebook is counted in the page the site build wrote from it (``docs/notebooks/x.md``:
+    its Markdown cells and LaTeX outputs). None for a mkdocstrings page: its formulas come
+    from docstrings.
+    """
+    path = DOCS / source
+    if source.endswith(".ipynb"):
+        path = path.with_suffix(".md")
+    text = path.read_text(encoding="utf-8")
+    if ":::" in text:
+        return None
+    rendered = _markdown().convert(text)
     return sum(
-        count_formulas_in_markdown("".join(cell["source"]))
-        for cell in notebook["cells"]
-        if cell["cell_type"] == "markdown"
+        1
+        for token in markup.tokens(rendered)
+        if token.kind == "start" and token.tag in ("span", "div") and "arithmatex" in token.classes
     )
 
 
 def build(destination: Path) -> Path:
-    """Build the site strictly into ``destination`` (notebooks executed)."""
+    """Build the site strictly into ``destination`` as ``make build`` does: the build steps
+    before (figures, notebooks executed), MkDocs, the build steps after (MathML, playground)."""
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
-    subprocess.run(
+    for command in (
+        [sys.executable, "-m", "sitebuild", "prepare"],
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(destination)],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
+        [sys.executable, "-m", "sitebuild", "finish", str(destination)],
+    ):
+        subprocess.run(command, cwd=ROOT, env=env, check=True)
     return destination
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves the site under ``prefix`` (as GitHub Pages serves it under /nnspec/); 404 elsewhere."""
-
-    prefix = "/"
-
-    def translate_path(self, path):
-        route = urlsplit(path).path
-        if not route.startswith(self.prefix):
-            return str(Path(self.directory) / "no such file")
-        return super().translate_path("/" + path[len(self.prefix) :])
-
-    def log_message(self, format, *args):
-        pass
 
 
 def serve(directory: Path, prefix: str = "/"):
@@ -106,36 +109,7 @@ def serve(directory: Path, prefix: str = "/"):
     Returns ``(base_url, stop)``; ``base_url`` has no trailing slash (``http://127.0.0.1:PORT``
     or ``http://127.0.0.1:PORT/nnspec``), so ``base_url + url_of(source)`` is a page's address.
     """
-    handler_class = type("Handler", (QuietHandler,), {"prefix": prefix})
-    handler = functools.partial(handler_class, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-
-    def stop():
-        server.shutdown()
-        server.server_close()
-
-    return f"http://127.0.0.1:{server.server_address[1]}{prefix.rstrip('/')}", stop
-
-
-MACOS_BUNDLES = (
-    "/Applications/Chromium.app/Contents/MacOS/Chromium",
-    "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
-)
-
-
-def find_chromium() -> Path | None:
-    """The browser for the site tests: $NNSPEC_CHROMIUM, else chromium, chromium-browser or
-    google-chrome on PATH, else macOS's app bundle; None when there is none."""
-    chosen = os.environ.get("NNSPEC_CHROMIUM")
-    if chosen:
-        return Path(chosen) if Path(chosen).is_file() else None
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return Path(found)
-    return next((Path(bundle) for bundle in MACOS_BUNDLES if Path(bundle).is_file()), None)
+    return serving.start(directory, prefix)
 
 
 FLAGS = [
@@ -166,8 +140,12 @@ class Visit:
         color_scheme: str = "light",
         wait_until: str = "networkidle",
         init_script: str | None = None,
+        viewport: tuple[int, int] = (1280, 900),
     ):
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=color_scheme)
+        width, height = viewport
+        self.context = browser.new_context(
+            viewport={"width": width, "height": height}, color_scheme=color_scheme
+        )
         if init_script:
             self.context.add_init_script(init_script)
         self.page = self.context.new_page()

@@ -20,7 +20,7 @@ import sympy as sp
 import nnspec as ns
 from nnspec.exercises import check_answer
 from nnspec.expressions import expand_activations
-from tools.exercise_html import source_exercises
+from sitebuild.exercises import source_exercises
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = sorted((ROOT / "docs" / "exercises").glob("*.md"))

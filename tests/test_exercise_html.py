@@ -1,4 +1,4 @@
-"""tools/exercise_html.py: each exercise block, rendered with the site's Markdown extensions,
+"""sitebuild/exercises.py: each exercise block, rendered with the site's Markdown extensions,
 becomes the element the browser contract describes (read back with the stdlib's html.parser)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import markdown
 import pytest
 import yaml
 
-from tools.exercise_html import ExerciseError, expand, expand_search_index, load, main, source_exercises
+from sitebuild.exercises import ExerciseError, expand, expand_search_index, load, main, source_exercises
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = sorted((ROOT / "docs" / "exercises").glob("*.md"))
@@ -184,7 +184,7 @@ def test_main_rewrites_the_site_and_refuses_a_duplicate_id(tmp_path):
 def test_the_command_refuses_a_malformed_site_with_one_line(tmp_path):
     (tmp_path / "index.html").write_text(site_markdown("```yaml {.exercise}\nid: x\nkind: essay\n```\n"))
     run = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "exercise_html.py"), str(tmp_path)],
+        [sys.executable, "-m", "sitebuild.exercises", str(tmp_path)],
         capture_output=True,
         text=True,
         check=False,

@@ -19,8 +19,8 @@ import time
 import pytest
 
 from nnspec.exercises import TIME_LIMIT, check_answer
+from sitebuild.exercises import source_exercises
 from tests import site
-from tools.exercise_html import source_exercises
 
 pytestmark = pytest.mark.xdist_group("exercises")
 

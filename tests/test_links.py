@@ -1,55 +1,56 @@
-"""Every link, anchor and resource reference in the built HTML resolves, without a network.
+"""The built site, read as files: every link, anchor and resource reference resolves without a
+network, and the build steps around the generator did their work.
 
 Internal links must point at a file of the site and, with a fragment, at an element with that
 id. Links a reader may click to other sites are not fetched. (That the site requests nothing
 from another host is checked in the browser, by tests/test_site.py and tests/test_playground.py,
-which record every request a page and its workers make.)
+which record every request a page and its workers make.) The build-step checks matter most for
+Zensical, which reports success whatever it dropped: every figure, every formula typeset, every
+notebook executed, the playground's runtime.
 """
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
+import json
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import numpy as np
 import pytest
 import yaml
 
+from sitebuild import figures
+from sitebuild import html as markup
 from tests import site
 
 _SITE_URL = urlsplit(yaml.safe_load((site.ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["site_url"])
 SITE_HOST, SITE_PREFIX = _SITE_URL.netloc, _SITE_URL.path  # e.g. "nnspec.github.io", "/nnspec/"
 
 
-class Collector(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
+class Page:
+    """The ids a page defines and the references (tag, attribute, value) it makes."""
+
+    def __init__(self, path: Path):
+        self.text = path.read_text(encoding="utf-8")
         self.ids: set[str] = set()
-        self.references: list[tuple[str, str, str]] = []  # (tag, attribute, value)
-
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        for key in ("id", "name"):
-            if attributes.get(key):
-                self.ids.add(attributes[key])
-        for attribute in ("href", "src"):
-            value = attributes.get(attribute)
-            if value is not None:
-                if tag == "link" and attributes.get("rel") in ("canonical", "alternate"):
-                    continue
-                self.references.append((tag, attribute, value))
-
-
-def _parse(path: Path) -> Collector:
-    collector = Collector()
-    collector.feed(path.read_text(encoding="utf-8"))
-    return collector
+        self.references: list[tuple[str, str, str]] = []
+        for token in markup.tokens(self.text):
+            if token.kind not in ("start", "startend"):
+                continue
+            for key in ("id", "name"):
+                if token.attr(key):
+                    self.ids.add(token.attr(key))
+            if token.tag == "link" and token.attr("rel") in ("canonical", "alternate"):
+                continue
+            for attribute in ("href", "src"):
+                value = token.attr(attribute)
+                if value is not None:
+                    self.references.append((token.tag, attribute, value))
 
 
 @pytest.fixture(scope="module")
 def pages(site_dir):
-    return {path: _parse(path) for path in sorted(site_dir.rglob("*.html"))}
+    return {path: Page(path) for path in sorted(site_dir.rglob("*.html"))}
 
 
 def _target(site_dir: Path, page: Path, path: str) -> Path:
@@ -60,8 +61,8 @@ def _target(site_dir: Path, page: Path, path: str) -> Path:
 
 def test_internal_links_and_anchors_resolve(site_dir, pages):
     broken = []
-    for page, collector in pages.items():
-        for tag, attribute, value in collector.references:
+    for page, parsed in pages.items():
+        for tag, attribute, value in parsed.references:
             parts = urlsplit(value)
             if parts.scheme in ("mailto", "data", "javascript") or (
                 parts.netloc and parts.netloc != SITE_HOST
@@ -77,7 +78,7 @@ def test_internal_links_and_anchors_resolve(site_dir, pages):
                 )
                 continue
             if parts.fragment and target.suffix == ".html":
-                ids = pages[target].ids if target in pages else _parse(target).ids
+                ids = pages[target].ids if target in pages else Page(target).ids
                 if unquote(parts.fragment) not in ids:
                     broken.append(f"{page.relative_to(site_dir)}: {value!r} -> no id {parts.fragment!r}")
     assert broken == [], "\n".join(broken[:20])
@@ -92,13 +93,48 @@ def test_every_page_of_the_navigation_was_built(site_dir):
     assert missing == []
 
 
-def _playground_links(site_dir: Path, pages) -> list[tuple[Path, dict[str, str]]]:
-    from urllib.parse import parse_qs
+def test_every_registered_figure_is_in_the_site(site_dir):
+    names = set(figures.registry())
+    assert names, "no figure module registered a figure"
+    shipped = {path.name for path in (site_dir / "figures").glob("*.svg")}
+    assert names <= shipped, f"figures missing from the site: {sorted(names - shipped)}"
 
+
+def test_no_formula_was_left_untypeset(site_dir, pages):
+    left = [
+        page.relative_to(site_dir)
+        for page, parsed in pages.items()
+        if any("arithmatex" in token.classes for token in markup.tokens(parsed.text) if token.kind == "start")
+    ]
+    assert left == []
+    assert sum(parsed.text.count("<math ") for parsed in pages.values()) > 100
+
+
+@pytest.mark.parametrize("notebook", sorted(path.name for path in (site.DOCS / "notebooks").glob("*.ipynb")))
+def test_each_notebook_is_a_page_with_its_outputs_and_a_download(site_dir, notebook):
+    stem = notebook.removesuffix(".ipynb")
+    page = site_dir / "notebooks" / stem / "index.html"
+    assert page.is_file(), f"no page for {notebook}"
+    outputs = [
+        t for t in markup.elements(page.read_text(encoding="utf-8"), "div") if "nnspec-output" in t.classes
+    ]
+    assert outputs, f"{notebook}: the page shows no executed output"
+    shipped = json.loads((site_dir / "notebooks" / notebook).read_text(encoding="utf-8"))
+    assert shipped == json.loads((site.DOCS / "notebooks" / notebook).read_text(encoding="utf-8"))
+
+
+def test_the_playground_runtime_is_in_the_site(site_dir):
+    manifest = json.loads((site_dir / "pyodide" / "playground.json").read_text(encoding="utf-8"))
+    for name in ["pyodide.mjs", "pyodide.asm.wasm", "pyodide-lock.json", *manifest["wheels"]]:
+        assert (site_dir / "pyodide" / name).is_file(), name
+    assert (site_dir / "fonts" / "stix-two-math.woff2").is_file()
+
+
+def _playground_links(site_dir: Path, pages) -> list[tuple[Path, dict[str, str]]]:
     playground = (site_dir / "playground" / "index.html").resolve()
     found = []
-    for page, collector in pages.items():
-        for tag, _, value in collector.references:
+    for page, parsed in pages.items():
+        for tag, _, value in parsed.references:
             parts = urlsplit(value)
             if (
                 tag == "a"

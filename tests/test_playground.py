@@ -23,7 +23,7 @@ from tests import site
 
 pytestmark = pytest.mark.xdist_group("playground")
 
-PINS = site.DOCS / "hooks" / "playground-wheels.txt"
+PINS = site.ROOT / "sitebuild" / "playground-wheels.txt"
 BOOT_SECONDS = 180  # generous: Pyodide boots in ~15 s here, far longer on a loaded machine
 SHARED = {"expr": "sin(x**2)", "wrt": "x", "at": "x=0.5"}
 # Records every text the loading status shows, from before the page's own script runs.

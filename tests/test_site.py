@@ -15,7 +15,7 @@ import pytest
 from tests import site
 
 PAGES = site.nav_sources()
-NOTEBOOKS = [page for page in PAGES if page.endswith(".ipynb")]
+NOTEBOOKS = [page for page in PAGES if page.startswith("notebooks/")]
 RAW_MATH = re.compile(r"\$\$|\\\(|\\\[")
 
 
@@ -32,17 +32,6 @@ def loaded(browser, base_url):
     yield load
     for page in cache.values():
         page.close()
-
-
-def _source_formula_count(source: str) -> int | None:
-    """Formulas in a page's source: a Markdown page's, or a notebook's Markdown cells."""
-    path = site.DOCS / source
-    if source.endswith(".ipynb"):
-        return site.count_formulas_in_notebook(path)
-    text = path.read_text(encoding="utf-8")
-    if ":::" in text:  # mkdocstrings page: its formulas come from docstrings, counted in the HTML
-        return None
-    return site.count_formulas_in_markdown(text)
 
 
 @pytest.mark.parametrize("source", PAGES)
@@ -67,18 +56,9 @@ def test_every_formula_is_typeset(loaded, source):
     )
     assert not RAW_MATH.findall(visible), f"untypeset TeX delimiters on {source}"
     assert page.locator("article merror").count() == 0
-    expected = _source_formula_count(source)
-    if source.endswith(".ipynb"):
-        # Markdown cells are counted against the notebook; LaTeX outputs (made by running it)
-        # must each hold typeset math.
-        typeset = page.locator("article .jp-MarkdownOutput math").count()
-        latex_outputs = page.locator("article .jp-RenderedLatex")
-        for index in range(latex_outputs.count()):
-            assert latex_outputs.nth(index).locator("math").count() >= 1, (
-                f"{source}: LaTeX output {index} untypeset"
-            )
-    else:
-        typeset = page.locator("article math").count()
+    # a notebook's formulas: its Markdown cells' and its LaTeX outputs' (made by running it)
+    expected = site.count_formulas(source)
+    typeset = page.locator("article math").count()
     if expected is not None:
         assert typeset == expected, f"{source}: {typeset} formulas typeset, {expected} in the source"
     # each formula really has a box (MathML is rendered, not ignored)
@@ -103,9 +83,11 @@ def test_figures_load_and_have_alt_text(loaded, source):
 @pytest.mark.parametrize("source", NOTEBOOKS)
 def test_notebook_pages_show_executed_outputs(loaded, source):
     page = loaded(source).page
-    assert page.locator(".jp-OutputArea-output").count() > 0
-    assert page.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
-    assert page.locator(".jp-OutputArea-output:has-text('Traceback')").count() == 0
+    outputs = page.locator("article .nnspec-output")
+    assert outputs.count() > 0
+    assert outputs.filter(has_text="Traceback").count() == 0
+    # the LaTeX a cell displays is typeset like the page's own formulas
+    assert page.locator("article .nnspec-output math").count() > 0
 
 
 def test_formulas_use_the_self_hosted_math_font(loaded, base_url):

@@ -35,7 +35,7 @@ that element by the exercise:
 MkDocs' search index (``search/search_index.json``) gets each exercise's prompt in place of
 its YAML, so searching shows the question and never the answer.
 
-Usage: ``python tools/exercise_html.py SITE_DIR`` rewrites every ``*.html`` under it; a
+Usage: ``python -m sitebuild.exercises SITE_DIR`` rewrites every ``*.html`` under it; a
 malformed exercise or an id used twice stops it with one line on stderr and exit status 2.
 """
 
@@ -259,10 +259,10 @@ def main(site_dir) -> int:
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or not Path(sys.argv[1]).is_dir():
-        print("usage: python tools/exercise_html.py SITE_DIR", file=sys.stderr)
+        print("usage: python -m sitebuild.exercises SITE_DIR", file=sys.stderr)
         sys.exit(2)
     try:
-        print(f"exercise_html: {main(sys.argv[1])} exercises expanded")
+        print(f"sitebuild.exercises: {main(sys.argv[1])} exercises expanded")
     except ExerciseError as error:
-        print(f"exercise_html: {error}", file=sys.stderr)
+        print(f"sitebuild.exercises: {error}", file=sys.stderr)
         sys.exit(2)

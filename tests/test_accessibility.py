@@ -1,0 +1,152 @@
+"""Accessibility of the built site: axe-core on every page in light and dark mode, and the
+playground used with the keyboard alone.
+
+axe-core (npm, pinned in package.json and package-lock.json; ``npm ci`` installs it) is put
+into each page by Playwright from ``node_modules`` (inline: no request, no CDN) and run on
+the whole document once the fonts have loaded. A page passes with no violation of serious or
+critical impact (WCAG 2.x A and AA rules and axe's best practices alike).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import site
+
+AXE = site.ROOT / "node_modules" / "axe-core" / "axe.min.js"
+PAGES = site.nav_sources()
+BLOCKING = ("serious", "critical")
+RUN_AXE = """async () => {
+    await document.fonts.ready;
+    await new Promise(requestAnimationFrame);
+    const result = await axe.run(document, {resultTypes: ["violations"]});
+    return result.violations.map(v => ({
+        id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.map(n => n.target.join(" ")),
+    }));
+}"""
+
+
+def violations(browser, url: str, scheme: str) -> list[dict]:
+    """axe-core's violations on the page at ``url`` seen in ``scheme`` ("light" or "dark")."""
+    if not AXE.is_file():
+        pytest.fail(f"{AXE.relative_to(site.ROOT)} is missing: run `npm ci` (make install does)")
+    visit = site.Visit(browser, url, color_scheme=scheme, wait_until="load")
+    try:
+        visit.page.add_script_tag(path=str(AXE))
+        return visit.page.evaluate(RUN_AXE)
+    finally:
+        visit.close()
+
+
+def report(found: list[dict]) -> str:
+    return "\n".join(
+        f"{v['impact']} {v['id']} ({v['help']}): {len(v['nodes'])} nodes, e.g. {v['nodes'][:3]}"
+        for v in found
+    )
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("source", PAGES)
+def test_no_serious_or_critical_violation(browser, base_url, source, scheme):
+    found = [
+        v for v in violations(browser, base_url + site.url_of(source), scheme) if v["impact"] in BLOCKING
+    ]
+    assert found == [], f"{source} in {scheme} mode:\n{report(found)}"
+
+
+def test_a_formula_wider_than_the_page_scrolls_from_the_keyboard(browser, base_url):
+    """On a phone-sized screen some display formulas overflow: each such one is focusable and
+    named, the arrow key scrolls it; one that fits is no tab stop."""
+    visit = site.Visit(
+        browser, base_url + site.url_of("chain-rule.md"), wait_until="load", viewport=(360, 800)
+    )
+    try:
+        page = visit.page
+        page.evaluate("() => document.fonts.ready")
+        boxes = page.evaluate(
+            """() => [...document.querySelectorAll('article .nnspec-math')].map(b => ({
+                overflows: b.scrollWidth > b.clientWidth + 1, tabindex: b.getAttribute('tabindex'),
+                role: b.getAttribute('role'), label: b.getAttribute('aria-label')}))"""
+        )
+        wide = [box for box in boxes if box["overflows"]]
+        narrow = [box for box in boxes if not box["overflows"]]
+        assert wide and narrow, "expected formulas that overflow 360 px and formulas that fit"
+        assert all(box["tabindex"] == "0" and box["role"] == "group" and box["label"] for box in wide)
+        assert all(box["tabindex"] is None and box["role"] is None for box in narrow)
+        first = page.locator("article .nnspec-math[tabindex='0']").first
+        first.focus()
+        assert first.evaluate("b => b.scrollLeft") == 0
+        for _ in range(5):
+            page.keyboard.press("ArrowRight")
+        assert first.evaluate("b => b.scrollLeft") > 0
+    finally:
+        visit.close()
+
+
+@pytest.mark.xdist_group("playground")
+def test_the_playground_is_usable_with_the_keyboard_alone(browser, base_url):
+    """Tab reaches every field in order, keys fill and set them, Enter on the button gives the
+    derivative, and Tab then reaches the answer's copy button."""
+    import sympy as sp
+
+    import nnspec as ns
+    from tests.test_playground import (
+        LIVE,
+        assert_same_math,
+        shown_partials,
+        wait_for_answer,
+        wait_until_ready,
+    )
+
+    visit = site.Visit(browser, base_url + site.url_of("playground.md"), wait_until="load")
+    try:
+        page = visit.page
+        wait_until_ready(page)
+        focused = "() => document.activeElement.id"
+        for _ in range(100):  # from the top of the page, past the header and the navigation
+            page.keyboard.press("Tab")
+            if page.evaluate(focused) == "nnspec-expr":
+                break
+        else:
+            pytest.fail("Tab never reached the Expression field")
+        order = []
+        for text in ("sin(a*y)", "a", "a=2, y=0.5"):
+            order.append(page.evaluate(focused))
+            page.keyboard.press("Control+A")
+            page.keyboard.type(text)
+            page.keyboard.press("Tab")
+        order.append(page.evaluate(focused))
+        page.keyboard.press("ArrowDown")  # auto -> full
+        page.keyboard.press("Tab")
+        order.append(page.evaluate(focused))
+        page.keyboard.press("Tab")
+        order.append(page.evaluate(focused))
+        page.keyboard.press("Space")
+        page.keyboard.press("Tab")
+        order.append(page.evaluate(focused))
+        assert order == [
+            "nnspec-expr",
+            "nnspec-wrt",
+            "nnspec-at",
+            "nnspec-simplify",
+            "nnspec-timeout",
+            "nnspec-steps",
+            "nnspec-differentiate",
+        ]
+        assert page.locator("#nnspec-simplify").input_value() == "full"
+        assert page.locator("#nnspec-steps").is_checked()
+        previous = page.locator(LIVE).inner_html()
+        page.keyboard.press("Enter")
+        wait_for_answer(page, previous)
+        live = page.locator(LIVE)
+        [(name, shown)] = shown_partials(live).items()
+        a = sp.Symbol("a", real=True)
+        assert name == "a" and shown["simplify"].endswith("full")
+        assert_same_math(shown["text"], sp.diff(ns.parse("sin(a*y)"), a))
+        assert live.locator("h3", has_text="Chain-rule steps").count() == 1
+        page.keyboard.press("Tab")
+        assert page.evaluate("() => document.activeElement.closest('#nnspec-result') !== null")
+        assert page.evaluate("() => document.activeElement.textContent.trim()") == "Copy"
+    finally:
+        visit.close()
