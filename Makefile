@@ -76,11 +76,12 @@ lint: install
 # accessibility checks on the MkDocs build, then the tests of the built site again on the
 # Zensical build (which reports success even when it drops what it does not support).
 # Two test processes on a 2-core machine: one BLAS thread each, or they oversubscribe the cores.
+# PYTEST_ARGS passes options to both runs (e.g. PYTEST_ARGS="-x").
 SITE_TESTS := tests/test_site.py tests/test_links.py tests/test_accessibility.py tests/test_playground.py
 test: lint build build-zensical
-	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 NNSPEC_SITE_DIR=site $(BIN)/pytest -n 2 --dist loadgroup
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 NNSPEC_SITE_DIR=site $(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 NNSPEC_SITE_DIR=site-zensical $(BIN)/pytest -n 2 --dist loadgroup \
-		$(SITE_TESTS)
+		$(PYTEST_ARGS) $(SITE_TESTS)
 
 unit: install
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/pytest tests -n 2 --dist loadgroup

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import figures, finish, notebooks, zensical
@@ -16,8 +17,11 @@ from .errors import BuildError
 
 
 def prepare() -> str:
-    made = figures.build()
-    pages = notebooks.build()
+    # The notebooks run in Jupyter kernels (other processes) while this one draws the figures.
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(notebooks.build)
+        made = figures.build()
+        pages = running.result()
     return f"{len(made)} figures, {len(pages)} notebook pages"
 
 
