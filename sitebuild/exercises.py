@@ -151,11 +151,18 @@ def _attr(value) -> str:
     return html.escape(text, quote=True)
 
 
+def _plain(text: str) -> str:
+    """A choice's text as a screen reader's name: formulas as their TeX (MathML gives none)."""
+    text = re.sub(r"\\[()\[\]]|\$", "", str(text))
+    return " ".join(re.sub(r"[`*_]", "", text).split())
+
+
 def _answer_field(spec: dict, ident: str) -> str:
     if spec["kind"] == "choice":
         radios = "".join(
             f'<label class="nnspec-exercise-choice"><input type="radio" name="{ident}-answer" '
-            f'value="{_attr(str(choice["id"]))}"> {_markdown(choice["text"]).removeprefix("<p>").removesuffix("</p>")}'
+            f'value="{_attr(str(choice["id"]))}" aria-label="{_attr(_plain(choice["text"]))}"> '
+            f"{_markdown(choice['text']).removeprefix('<p>').removesuffix('</p>')}"
             "</label>"
             for choice in spec["choices"]
         )

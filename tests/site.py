@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from sitebuild import exercises
 from sitebuild import html as markup
 from sitebuild import serve as serving
 from sitebuild.browser import LOOKED_FOR as LOOKED_FOR
@@ -72,6 +73,7 @@ def count_formulas(source: str) -> int | None:
     """Formulas in a page's source, as the generators' arithmatex finds them: the page is
     converted with mkdocs.yml's Markdown extensions and its formula elements are counted.
 
+    Exercises are counted as the build renders them (:mod:`sitebuild.exercises`).
     A notebook is counted in the page the site build wrote from it (``docs/notebooks/x.md``:
     its Markdown cells and LaTeX outputs). None for a mkdocstrings page: its formulas come
     from docstrings.
@@ -82,7 +84,9 @@ def count_formulas(source: str) -> int | None:
     text = path.read_text(encoding="utf-8")
     if ":::" in text:
         return None
-    rendered = _markdown().convert(text)
+    # exercise blocks (included from docs/exercises/) become prompts, hints and solutions with
+    # formulas of their own in the build's last step, as they do here
+    rendered = exercises.expand(_markdown().convert(text), source)
     return sum(
         1
         for token in markup.tokens(rendered)
