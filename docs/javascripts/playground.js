@@ -13,6 +13,8 @@ const STAGES = 4; // runtime, SymPy, nnspec, ready
 
 let worker = null;
 let ready = false;
+// The worker reports nnspec.expressions.playground.TIME_LIMIT (the CLI's default too) when ready.
+let defaultLimit = 5;
 let pending = null; // {id, request, timer}
 let queued = null;
 let counter = 0;
@@ -66,6 +68,7 @@ function startWorker() {
       setStatus(`${message.label} (step ${message.stage} of ${STAGES - 1})`, message.stage - 1);
     } else if (message.type === "ready") {
       ready = true;
+      defaultLimit = message.timeLimit;
       setStatus(`Ready: ${message.versions}, running in this page.`);
       if (queued) {
         const request = queued;
@@ -94,7 +97,7 @@ function startWorker() {
 
 function timeLimit() {
   const seconds = Number(field("timeout").value);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds : 10;
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : defaultLimit;
 }
 
 function send(request) {
