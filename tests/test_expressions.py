@@ -797,10 +797,8 @@ def test_the_limit_holds_when_a_stop_lands_in_a_finalizer(in_thread, finalizer, 
     assert outcome  # ExpressionTimeout, whatever happened inside
     if finalizer is _slow_finalizer or in_thread:
         assert not finished  # stopped early, not at the end of the 5.5 s
-    # (The main thread's timer cannot tell a weakref callback from other code; in this loop,
-    # 91 % inside callbacks, CPython happens to run every alarm inside one, so the loop runs
-    # to its end and only then raises. SymPy's weakref callbacks are short.)
-    # a stop that landed in a finalizer was dropped there ("Exception ignored"), and the next
-    # one, REPEAT seconds later, stopped the computation; nothing else was lost
+    # A stop that landed in a finalizer was dropped there ("Exception ignored"), and a later
+    # one, sooner and at an uneven interval (an even timer fell into step with this loop, so
+    # that every stop landed in a finalizer), stopped the computation; nothing else was lost.
     assert all(type(entry.exc_value).__name__ == "_Expired" for entry in lost)
     assert sys.unraisablehook == lost.append
