@@ -32,6 +32,7 @@ import numpy as np
 
 from ._reference import UNDERFLOW, Target, direction_move, entry_move, reason, resolve, twins
 from ._report import (
+    STATUSES,
     GradientCheckInconclusive,
     GradientReport,
     ParameterCheck,
@@ -55,6 +56,7 @@ from .losses import loss as resolve_loss
 __all__ = [
     "DEFAULT_STEPS",
     "SAFETY",
+    "STATUSES",
     "TOLERANCES",
     "UNDERFLOW",
     "GradientCheckInconclusive",

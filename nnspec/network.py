@@ -339,7 +339,7 @@ class MLP:
         for index in range(len(layers) - 1, -1, -1):
             layer, pair = layers[index], None if out is None else out[index]
             if type(layer).backward is _DENSE_BACKWARD:  # dL/dX stays in the layer's buffer
-                grad = layer._backward(grad, index > 0, pair, into_buffer=True)  # noqa: SLF001
+                grad = layer._backward(grad, index > 0, pair, into_buffer=True)  # noqa: SLF001  (a Dense, this module's class)
             else:  # a subclass's own backward, then its gradients copied where asked
                 grad = layer.backward(grad, input_gradient=index > 0)
                 if pair is not None:

@@ -33,6 +33,14 @@ def base_url(site_dir):
     stop()
 
 
+@pytest.fixture(scope="module")
+def server(site_dir):
+    """The built site served under the sub-path it is published at (``/nnspec/``)."""
+    url, stop = site.serve(site_dir, prefix="/nnspec/")
+    yield url
+    stop()
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Chromium driven by Playwright. Outside CI a missing browser skips the test with one

@@ -36,13 +36,6 @@ TIMES: dict[str, list[float]] = {"cold": [], "first": [], "warm": []}
 
 
 @pytest.fixture(scope="module")
-def server(site_dir):
-    url, stop = site.serve(site_dir, prefix="/nnspec/")
-    yield url
-    stop()
-
-
-@pytest.fixture(scope="module")
 def visit(browser, server, screenshot_dir):
     opened = site.Visit(browser, f"{server}/", wait_until="load")
     yield opened

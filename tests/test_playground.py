@@ -105,13 +105,6 @@ def shown_number(text: str) -> float:
 
 
 @pytest.fixture(scope="module")
-def server(site_dir):
-    url, stop = site.serve(site_dir, prefix="/nnspec/")
-    yield url
-    stop()
-
-
-@pytest.fixture(scope="module")
 def playground(browser, server, screenshot_dir):
     """The playground opened from a shared link, once for the module."""
     visit = site.Visit(

@@ -1,52 +1,22 @@
-// The exercises' Python: the playground's runtime (Pyodide in a module Web Worker), booted the
-// same way from the site's own files: ../pyodide/ for the runtime, then the wheels of SymPy,
-// mpmath and nnspec listed in ../pyodide/playground.json, loaded by URL. No request leaves
-// the site. The page enforces the time limit by terminating this worker and starting another.
+// The exercises' Python: the playground's runtime (Pyodide in a module Web Worker), booted by
+// the same module (nnspec-runtime.js) from the site's own files. No request leaves the site.
+// The page enforces the time limit by terminating this worker and starting another.
 //
 // Messages in:  {type: "check", id, spec, text}  (spec: the exercise as a JSON string)
 // Messages out: {type: "progress", stage, label}, {type: "ready", versions, timeLimit},
 //               {type: "result", id, result: {correct, message}}, {type: "failed", message}
-import { loadPyodide } from "../pyodide/pyodide.mjs";
-
-const base = new URL("../pyodide/", import.meta.url).href;
+import { describeRuntime, loadNnspec } from "./nnspec-runtime.js";
 
 function progress(stage, label) {
   postMessage({ type: "progress", stage, label });
 }
 
 async function boot() {
-  progress(1, "Loading the Python runtime (Pyodide)…");
-  const pyodide = await loadPyodide({
-    indexURL: base,
-    lockFileURL: base + "pyodide-lock.json",
-    packageBaseUrl: base,
-    stdout: () => {},
-    stderr: () => {},
-  });
-  const manifest = await (await fetch(base + "playground.json")).json();
-  const own = manifest.wheels.filter((name) => name.startsWith("nnspec-"));
-  const others = manifest.wheels.filter((name) => !name.startsWith("nnspec-"));
-  const quiet = { messageCallback: () => {}, errorCallback: (message) => console.warn(message) };
-  progress(2, "Loading SymPy…");
-  await pyodide.loadPackage(
-    others.map((name) => base + name),
-    quiet,
-  );
-  await pyodide.runPythonAsync("import sympy");
-  progress(3, "Loading nnspec…");
-  await pyodide.loadPackage(
-    own.map((name) => base + name),
-    quiet,
-  );
+  const pyodide = await loadNnspec(progress);
   // User text only ever reaches nnspec's parser (an ast whitelist); nothing evaluates it.
   await pyodide.runPythonAsync("from nnspec.exercises import TIME_LIMIT, check_answer_json");
-  const versions = pyodide
-    .runPython(
-      `import sys, mpmath, nnspec
-f"nnspec {nnspec.__version__}, SymPy {sympy.__version__}, mpmath {mpmath.__version__}, Python {sys.version.split()[0]}"`,
-    )
-    .concat(` (Pyodide ${pyodide.version})`);
-  postMessage({ type: "ready", versions, timeLimit: pyodide.globals.get("TIME_LIMIT") });
+  const timeLimit = pyodide.globals.get("TIME_LIMIT");
+  postMessage({ type: "ready", versions: describeRuntime(pyodide), timeLimit });
   return pyodide.globals.get("check_answer_json");
 }
 

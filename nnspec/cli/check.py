@@ -180,9 +180,7 @@ def run_check(args) -> int:
     for method, entry in entries:
         if entry.status == "inconclusive":
             print(f"UNRESOLVED {entry.name} vs {_TITLES[method]} at index {entry.index}: {entry.reason}")
-    status = max(
-        (report.status for report in reports.values()), key=("passed", "inconclusive", "failed").index
-    )
+    status = max((report.status for report in reports.values()), key=gradcheck.STATUSES.index)
     if status == "failed":
         return EXIT_FAILED
     if status == "inconclusive":
