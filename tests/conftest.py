@@ -1,5 +1,5 @@
 """Fixtures shared by the tests of the built site (test_site.py, test_links.py,
-test_accessibility.py, test_playground.py)."""
+test_accessibility.py, test_playground.py, test_exercises_browser.py)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,10 @@ from tests import site
 def site_dir(tmp_path_factory) -> Path:
     """The built site: $NNSPEC_SITE_DIR when the caller built it already (make test does),
     otherwise a fresh strict MkDocs build, with the build steps, in a temporary folder."""
-    given = os.environ.get("NNSPEC_SITE_DIR")
-    if given:
-        path = Path(given)
-        if not path.is_absolute():
-            path = site.ROOT / path
+    path = site.given_site_dir()
+    if path is not None:
         if not (path / "index.html").exists():
-            pytest.fail(f"NNSPEC_SITE_DIR={given} holds no built site (no index.html)")
+            pytest.fail(f"NNSPEC_SITE_DIR={path} holds no built site (no index.html)")
         return path
     return site.build(tmp_path_factory.mktemp("site") / "site")
 
@@ -60,6 +57,26 @@ def browser():
         launched = playwright.chromium.launch(executable_path=str(chromium), args=site.FLAGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture(scope="session")
+def loaded(browser, base_url):
+    """A page of the site, loaded once (light mode, network idle) and shared by the read-only
+    checks of test_site.py and test_accessibility.py. ``make test`` sends each page's tests to
+    one process together (``site.per_page``), so a page is loaded once and closed when the next
+    page's tests begin."""
+    open_pages: dict[str, site.Visit] = {}
+
+    def load(source: str) -> site.Visit:
+        if source not in open_pages:
+            while len(open_pages) >= 2:  # the previous page's tests are done
+                open_pages.pop(next(iter(open_pages))).close()
+            open_pages[source] = site.Visit(browser, base_url + site.url_of(source))
+        return open_pages[source]
+
+    yield load
+    for visit in open_pages.values():
+        visit.close()
 
 
 @pytest.fixture(scope="session")

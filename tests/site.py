@@ -46,6 +46,38 @@ def nav_sources(config_path: Path = ROOT / "mkdocs.yml") -> list[str]:
     return [page for page in pages if page.endswith((".md", ".ipynb"))]
 
 
+def given_site_dir() -> Path | None:
+    """The built site named by $NNSPEC_SITE_DIR (relative to the repository), or None: then the
+    tests build the site themselves, with MkDocs (tests/conftest.py)."""
+    given = os.environ.get("NNSPEC_SITE_DIR")
+    if not given:
+        return None
+    path = Path(given)
+    return path if path.is_absolute() else ROOT / path
+
+
+def built_by(site_dir: Path | None) -> str:
+    """The generator that built ``site_dir``, from its home page's ``<meta name="generator">``:
+    "mkdocs" or "zensical" (None, a site still to be built by the tests: "mkdocs")."""
+    if site_dir is None:
+        return "mkdocs"
+    home = site_dir / "index.html"
+    if not home.is_file():
+        return "unknown"
+    match = re.search(r'<meta name="generator" content="([a-z]+)', home.read_text("utf-8"))
+    return match.group(1) if match else "unknown"
+
+
+def per_page(sources: list[str]) -> list:
+    """``sources`` as parameters that keep each page's tests in one test process (``make test``
+    runs ``--dist loadgroup``): the page is then loaded once for all its checks."""
+    import pytest
+
+    return [
+        pytest.param(source, id=source, marks=pytest.mark.xdist_group(f"page {source}")) for source in sources
+    ]
+
+
 def url_of(source: str) -> str:
     """Site path of a page source under use_directory_urls: 'a/b.md' -> '/a/b/'."""
     stem = re.sub(r"\.(md|ipynb)$", "", source)
@@ -178,6 +210,17 @@ class Visit:
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         # networkidle on the playground waits for Pyodide's whole download: slow on a busy machine
         self.page.goto(url, wait_until=wait_until, timeout=NAVIGATION_SECONDS * 1000)
+
+    def switch_scheme(self, scheme: str) -> None:
+        """Switch the page to "dark" or "light" as a reader does, with the palette toggle in the
+        header (and tell the page the system's preference agrees); wait until it applies."""
+        label = "Switch to dark mode" if scheme == "dark" else "Switch to light mode"
+        wanted = "slate" if scheme == "dark" else "default"
+        self.page.locator(f"[title='{label}']:visible").click()
+        self.page.emulate_media(color_scheme=scheme)
+        self.page.wait_for_function(
+            "wanted => document.body.getAttribute('data-md-color-scheme') === wanted", arg=wanted
+        )
 
     def foreign_requests(self, base_url: str) -> list[str]:
         """Requests that went anywhere but the test server (``data:`` and ``blob:`` are local)."""

@@ -1,7 +1,8 @@
 """The built site as a reader's browser sees it: Debian's Chromium driven by Playwright.
 
-Every page in the navigation is loaded from a local server; the test records every request
-and console message. Outside CI, a missing Chromium skips these tests with one message; with
+Every page in the navigation is loaded once from a local server (the ``loaded`` fixture of
+tests/conftest.py, shared with test_accessibility.py); the test records every request and
+console message. Outside CI, a missing Chromium skips these tests with one message; with
 CI=true it fails them (tests/conftest.py finds the browser). Screenshots go to screenshots/
 (git-ignored), or to $NNSPEC_SCREENSHOTS.
 """
@@ -12,39 +13,29 @@ import re
 
 import pytest
 
+from sitebuild.exercises import source_exercises
 from tests import site
 
 PAGES = site.nav_sources()
 NOTEBOOKS = [page for page in PAGES if page.startswith("notebooks/")]
+# docs/exercises/<page>.md holds the exercises shown on <page>
+EXERCISES = {
+    f"{path.stem}.md": source_exercises(path) for path in sorted((site.DOCS / "exercises").glob("*.md"))
+}
 RAW_MATH = re.compile(r"\$\$|\\\(|\\\[")
 
 
-@pytest.fixture(scope="module")
-def loaded(browser, base_url):
-    """Each page loaded once per test process, shared by the read-only checks below."""
-    cache: dict[str, site.Visit] = {}
-
-    def load(source: str) -> site.Visit:
-        if source not in cache:
-            cache[source] = site.Visit(browser, base_url + site.url_of(source))
-        return cache[source]
-
-    yield load
-    for page in cache.values():
-        page.close()
-
-
-@pytest.mark.parametrize("source", PAGES)
+@pytest.mark.parametrize("source", site.per_page(PAGES))
 def test_page_loads_cleanly_and_stays_local(loaded, base_url, source, screenshot_dir):
     page = loaded(source)
     shot = screenshot_dir / (source.replace("/", "_").rsplit(".", 1)[0] + ".png")
-    page.page.screenshot(path=str(shot), full_page=True)
+    page.page.screenshot(path=str(shot))  # what a reader sees first (a test artifact, not a check)
     assert page.errors == [], f"console errors on {source}"
     assert page.failures == [], f"failed requests on {source}"
     assert page.foreign_requests(base_url) == [], f"{source} requested another host"
 
 
-@pytest.mark.parametrize("source", PAGES)
+@pytest.mark.parametrize("source", site.per_page(PAGES))
 def test_every_formula_is_typeset(loaded, source):
     page = loaded(source).page
     visible = page.evaluate(
@@ -68,7 +59,7 @@ def test_every_formula_is_typeset(loaded, source):
     assert all(height > 0 for height in heights)
 
 
-@pytest.mark.parametrize("source", PAGES)
+@pytest.mark.parametrize("source", site.per_page(PAGES))
 def test_figures_load_and_have_alt_text(loaded, source):
     page = loaded(source).page
     images = page.evaluate(
@@ -80,7 +71,7 @@ def test_figures_load_and_have_alt_text(loaded, source):
         assert image["alt"] and image["alt"].strip(), f"{source}: {image['src']} has no alt text"
 
 
-@pytest.mark.parametrize("source", NOTEBOOKS)
+@pytest.mark.parametrize("source", site.per_page(NOTEBOOKS))
 def test_notebook_pages_show_executed_outputs(loaded, source):
     page = loaded(source).page
     outputs = page.locator("article .nnspec-output")
@@ -103,3 +94,22 @@ def test_formulas_use_the_self_hosted_math_font(loaded, base_url):
     )
     assert "STIX Two Math" in loaded_faces, f"the math font did not load: {loaded_faces}"
     assert base_url + "/fonts/stix-two-math.woff2" in visit.requests
+
+
+@pytest.mark.parametrize("source", site.per_page(sorted(EXERCISES)))
+def test_each_page_shows_its_exercises_with_their_solutions(loaded, source):
+    """Every exercise of docs/exercises/<page>.md, in order, with its solution folded away and
+    its answer field labelled (the checks themselves: tests/test_exercises_browser.py)."""
+    page = loaded(source).page
+    shown = page.locator("[data-exercise]").evaluate_all("nodes => nodes.map(n => n.dataset.exercise)")
+    assert shown == [spec["id"] for spec in EXERCISES[source]]
+    for spec in EXERCISES[source]:
+        exercise = page.locator(f"[data-exercise='{spec['id']}']")
+        solution = exercise.locator("details", has=page.locator("summary", has_text="Solution"))
+        assert solution.get_attribute("open") is None
+        assert solution.locator("[data-answer]").get_attribute("data-answer") == spec["answer"]
+        if spec["kind"] == "choice":
+            assert exercise.get_by_role("group", name="Your answer").get_by_role("radio").count() >= 2
+        else:
+            assert exercise.get_by_label("Your answer", exact=True).count() == 1
+        assert exercise.get_by_role("button", name="Check").count() == 1
