@@ -154,11 +154,11 @@ def main(argv=None) -> int:
             {"name": name, "status": tried[name], "diff": text} for name, text in diffs(survivors).items()
         ],
     }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "mutation.json").write_text(json.dumps(result, indent=1) + "\n")
-    if not checked:
+    if not checked:  # keep the last results: the pages' blocks read them
         print("no mutant was checked", file=sys.stderr)
         return 1
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "mutation.json").write_text(json.dumps(result, indent=1) + "\n")
     lines = [
         "# Mutation score of the pages",
         "",
