@@ -211,6 +211,14 @@ class Visit:
         # networkidle on the playground waits for Pyodide's whole download: slow on a busy machine
         self.page.goto(url, wait_until=wait_until, timeout=NAVIGATION_SECONDS * 1000)
 
+    def go(self, url: str, *, wait_until: str = "networkidle") -> None:
+        """Load another page of the same site in this context, recording afresh (what the browser
+        cached from earlier pages, fonts and scripts, is not asked for again)."""
+        self.requests.clear()
+        self.failures.clear()
+        self.errors.clear()
+        self.page.goto(url, wait_until=wait_until, timeout=NAVIGATION_SECONDS * 1000)
+
     def switch_scheme(self, scheme: str) -> None:
         """Switch the page to "dark" or "light" as a reader does, with the palette toggle in the
         header (and tell the page the system's preference agrees); wait until it applies."""

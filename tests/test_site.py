@@ -81,19 +81,22 @@ def test_notebook_pages_show_executed_outputs(loaded, source):
     assert page.locator("article .nnspec-output math").count() > 0
 
 
-def test_formulas_use_the_self_hosted_math_font(loaded, base_url):
-    visit = loaded("chain-rule.md")
-    page = visit.page
-    families = page.evaluate(
-        "() => [...document.querySelectorAll('article math')].map(m => getComputedStyle(m).fontFamily)"
-    )
-    assert families and all(family.startswith('"STIX Two Math"') for family in families)
-    page.evaluate("() => document.fonts.ready")
-    loaded_faces = page.evaluate(
-        "() => [...document.fonts].filter(f => f.status === 'loaded').map(f => f.family.replaceAll('\"', ''))"
-    )
-    assert "STIX Two Math" in loaded_faces, f"the math font did not load: {loaded_faces}"
-    assert base_url + "/fonts/stix-two-math.woff2" in visit.requests
+def test_formulas_use_the_self_hosted_math_font(browser, base_url):
+    visit = site.Visit(browser, base_url + site.url_of("chain-rule.md"))  # a fresh cache
+    try:
+        page = visit.page
+        families = page.evaluate(
+            "() => [...document.querySelectorAll('article math')].map(m => getComputedStyle(m).fontFamily)"
+        )
+        assert families and all(family.startswith('"STIX Two Math"') for family in families)
+        page.evaluate("() => document.fonts.ready")
+        loaded_faces = page.evaluate(
+            "() => [...document.fonts].filter(f => f.status === 'loaded').map(f => f.family.replaceAll('\"', ''))"
+        )
+        assert "STIX Two Math" in loaded_faces, f"the math font did not load: {loaded_faces}"
+        assert base_url + "/fonts/stix-two-math.woff2" in visit.requests
+    finally:
+        visit.close()
 
 
 @pytest.mark.parametrize("source", site.per_page(sorted(EXERCISES)))
