@@ -120,7 +120,7 @@ bench: install
 
 # The mutation score of the pages (not part of `make test`): mutmut mutates nnspec/ and only
 # the pages' blocks and notebooks (docs/) try to kill each mutant. A seeded sample of 500 takes
-# about 40 minutes on two cores (seed 19, drawn after the pages were rewritten for learners, so
+# about 15 minutes on two cores (seed 19, drawn after the pages were rewritten for learners, so
 # no page was written against it); MUTATE_ARGS=--all tries every mutant (many hours).
 MUTATE_ARGS ?= --sample 500 --seed 19
 mutate: install

@@ -68,6 +68,15 @@ def built_by(site_dir: Path | None) -> str:
     return match.group(1) if match else "unknown"
 
 
+def exercises_by_page() -> dict[str, list[dict]]:
+    """Each page's exercises as sitebuild reads them: docs/exercises/<page>.md is shown on
+    <page>.md, so the keys are page sources ("chain-rule.md")."""
+    return {
+        f"{path.stem}.md": exercises.source_exercises(path)
+        for path in sorted((DOCS / "exercises").glob("*.md"))
+    }
+
+
 def per_page(sources: list[str]) -> list:
     """``sources`` as parameters that keep each page's tests in one test process (``make test``
     runs ``--dist loadgroup``): the page is then loaded once for all its checks."""

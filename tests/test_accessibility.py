@@ -18,6 +18,9 @@ page of that build.
 
 from __future__ import annotations
 
+import json
+import subprocess
+
 import pytest
 
 from tests import site
@@ -71,9 +74,6 @@ def report(found: list[dict]) -> str:
 
 def test_the_colour_rules_are_the_ones_axe_tags_color():
     """The dark-mode pass runs every rule of axe-core's "cat.color" tag (read from axe itself)."""
-    import json
-    import subprocess
-
     script = f"const axe = require({json.dumps(str(AXE))}); " + (
         "console.log(JSON.stringify(axe.getRules(['cat.color']).map(r => r.ruleId)))"
     )

@@ -27,13 +27,11 @@ import time
 import pytest
 
 from nnspec.exercises import TIME_LIMIT, check_answer
-from sitebuild.exercises import source_exercises
 from tests import site
 
 pytestmark = pytest.mark.xdist_group("exercises")
 
-FILES = sorted((site.DOCS / "exercises").glob("*.md"))
-PAGES = {path.stem: source_exercises(path) for path in FILES}
+PAGES = {source.removesuffix(".md"): specs for source, specs in site.exercises_by_page().items()}
 VERDICT_SECONDS = 240  # covers a cold boot of Pyodide on a loaded 2-core machine
 FINAL = ("correct", "wrong", "stopped", "failed")
 HOSTILE = "__import__('os')"

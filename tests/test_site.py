@@ -13,15 +13,11 @@ import re
 
 import pytest
 
-from sitebuild.exercises import source_exercises
 from tests import site
 
 PAGES = site.nav_sources()
 NOTEBOOKS = [page for page in PAGES if page.startswith("notebooks/")]
-# docs/exercises/<page>.md holds the exercises shown on <page>
-EXERCISES = {
-    f"{path.stem}.md": source_exercises(path) for path in sorted((site.DOCS / "exercises").glob("*.md"))
-}
+EXERCISES = site.exercises_by_page()
 RAW_MATH = re.compile(r"\$\$|\\\(|\\\[")
 
 
