@@ -68,6 +68,29 @@ def built_by(site_dir: Path | None) -> str:
     return match.group(1) if match else "unknown"
 
 
+# One page of each kind: the home page, a teaching page (figures, exercises, wide formulas),
+# the longest specification page, an executed notebook, the playground, an API reference
+# page (mkdocstrings) and the command-line reference.
+KINDS = [
+    "index.md",
+    "chain-rule.md",
+    "specification/losses.md",
+    "notebooks/backprop-by-hand.md",
+    "playground.md",
+    "reference/gradcheck.md",
+    "cli-reference.md",
+]
+
+
+def browser_pages(site_dir: Path | None = None) -> list[str]:
+    """The pages the browser tests load, one by one: every page of the navigation on the MkDocs
+    build (the published site); on the Zensical build, one page of each kind (``KINDS``). Its
+    pages hold the same HTML from the same Markdown and build steps, and the theme around them
+    is the same on every page; test_site.py reads the others from their HTML."""
+    site_dir = given_site_dir() if site_dir is None else site_dir
+    return list(KINDS) if built_by(site_dir) == "zensical" else nav_sources()
+
+
 def exercises_by_page() -> dict[str, list[dict]]:
     """Each page's exercises as sitebuild reads them: docs/exercises/<page>.md is shown on
     <page>.md, so the keys are page sources ("chain-rule.md")."""
@@ -135,6 +158,64 @@ def count_formulas(source: str) -> int | None:
     )
 
 
+def page_file(site_dir: Path, source: str) -> Path:
+    """The built HTML file of a page source."""
+    return site_dir / url_of(source).strip("/") / "index.html"
+
+
+def article_tokens(text: str) -> list:
+    """The tokens of a built page's ``<article>`` (its content, without the theme around it)."""
+    pieces = markup.tokens(text)
+    start = next(i for i, t in enumerate(pieces) if t.tag == "article" and t.kind == "start")
+    depth = 0
+    for end in range(start, len(pieces)):
+        if pieces[end].tag == "article":
+            depth += {"start": 1, "end": -1}.get(pieces[end].kind, 0)
+            if depth == 0:
+                return pieces[start : end + 1]
+    raise ValueError("the page's <article> has no end tag")
+
+
+def exercises_in_html(pieces: list) -> list[dict]:
+    """Each exercise a built page shows, read from its HTML tokens: its id, whether its solution
+    is folded, the solution's answer, its answer field's label and its buttons."""
+    found: list[dict] = []
+    current: dict | None = None
+    inside: list[str] = []  # the open elements whose text is being read
+    for token in pieces:
+        if token.kind in ("start", "startend") and token.attr("data-exercise"):
+            current = {
+                "id": token.attr("data-exercise"),
+                "solution_open": None,
+                "answer": None,
+                "labels": [],
+                "legends": [],
+                "radios": 0,
+                "text_inputs": 0,
+                "buttons": [],
+            }
+            found.append(current)
+        if current is None:
+            continue
+        if token.kind in ("start", "startend"):
+            if token.tag == "details" and "nnspec-exercise-solution" in token.classes:
+                current["solution_open"] = token.attr("open") is not None
+            if token.attr("data-answer") is not None:
+                current["answer"] = token.attr("data-answer")
+            if token.tag == "input":
+                kind = token.attr("type")
+                current["radios" if kind == "radio" else "text_inputs"] += kind in ("radio", "text")
+            if token.kind == "start" and token.tag in ("label", "legend", "button"):
+                inside.append(token.tag)
+                current[{"label": "labels", "legend": "legends", "button": "buttons"}[token.tag]].append("")
+        elif token.kind == "end" and inside and token.tag == inside[-1]:
+            inside.pop()
+        elif token.kind == "text" and inside:
+            key = {"label": "labels", "legend": "legends", "button": "buttons"}[inside[-1]]
+            current[key][-1] += markup.text_content(token.raw)
+    return found
+
+
 def build(destination: Path) -> Path:
     """Build the site strictly into ``destination`` as ``make build`` does: the build steps
     before (figures, notebooks executed), MkDocs, the build steps after (MathML, playground)."""
@@ -168,6 +249,14 @@ FLAGS = [
 
 
 NAVIGATION_SECONDS = 180
+# The theme's full-text search index: one file for the whole site (MkDocs Material:
+# search/search_index.json; Zensical: search.json), fetched and indexed on every page load.
+# The theme stores the reader's palette choice under "<site path>.__palette" (MkDocs Material
+# and Zensical alike); dropped before the page's own scripts read it.
+FORGET_PALETTE = """for (const key of Object.keys(localStorage)) {
+    if (key.endsWith(".__palette")) localStorage.removeItem(key);
+}"""
+SEARCH_INDEX = re.compile(r"/search(/search_index)?\.json$")
 
 
 class Visit:
@@ -175,6 +264,15 @@ class Visit:
 
     ``requests`` holds every URL the page and its workers asked for, ``failures`` the failed
     requests and HTTP errors, ``errors`` console errors and uncaught exceptions.
+
+    ``trim_search_index``: answer the search index's request with the real file cut down to
+    the home page's entries. Every page load starts the theme's search worker, which builds a
+    full-text index of the whole site: about 0.6 s of Chromium's CPU per page with MkDocs
+    Material, 0.3 s with Zensical, 40 % and 20 % of a page load. The tab that goes through
+    every page (``loaded``) trims it; the whole index is searched in test_site.py.
+
+    ``forget_palette``: each page loads in the system's scheme (``color_scheme``), whatever a
+    toggle chose on an earlier page (the theme keeps that choice in the browser's storage).
     """
 
     def __init__(
@@ -186,6 +284,8 @@ class Visit:
         wait_until: str = "networkidle",
         init_script: str | None = None,
         viewport: tuple[int, int] = (1280, 900),
+        trim_search_index: bool = False,
+        forget_palette: bool = False,
     ):
         width, height = viewport
         self.context = browser.new_context(
@@ -193,6 +293,8 @@ class Visit:
         )
         if init_script:
             self.context.add_init_script(init_script)
+        if forget_palette:
+            self.context.add_init_script(FORGET_PALETTE)
         self.page = self.context.new_page()
         # Nothing may leave the test server: any other request is recorded, then refused.
         origin = urlsplit(url)._replace(path="", query="", fragment="").geturl()
@@ -202,6 +304,11 @@ class Visit:
             ),
             lambda route: route.abort("blockedbyclient"),
         )
+        if trim_search_index:
+            self.context.route(
+                lambda target: SEARCH_INDEX.search(urlsplit(target).path) is not None,
+                self._serve_trimmed_search_index,
+            )
         self.requests: list[str] = []
         self.failures: list[str] = []
         self.errors: list[str] = []
@@ -220,6 +327,15 @@ class Visit:
         # networkidle on the playground waits for Pyodide's whole download: slow on a busy machine
         self.page.goto(url, wait_until=wait_until, timeout=NAVIGATION_SECONDS * 1000)
 
+    @staticmethod
+    def _serve_trimmed_search_index(route) -> None:
+        response = route.fetch()
+        index = response.json()
+        # MkDocs Material lists the entries under "docs", Zensical under "items"
+        [entries] = [key for key, value in index.items() if isinstance(value, list)]
+        index[entries] = [entry for entry in index[entries] if entry["location"].split("#")[0] == ""]
+        route.fulfill(response=response, json=index)
+
     def go(self, url: str, *, wait_until: str = "networkidle") -> None:
         """Load another page of the same site in this context, recording afresh (what the browser
         cached from earlier pages, fonts and scripts, is not asked for again)."""
@@ -230,14 +346,19 @@ class Visit:
 
     def switch_scheme(self, scheme: str) -> None:
         """Switch the page to "dark" or "light" as a reader does, with the palette toggle in the
-        header (and tell the page the system's preference agrees); wait until it applies."""
+        header; wait until it applies. (The page's colours then equal those of a page loaded
+        in that scheme: axe's colour rules pass and fail the same nodes on both.)"""
         label = "Switch to dark mode" if scheme == "dark" else "Switch to light mode"
         wanted = "slate" if scheme == "dark" else "default"
         self.page.locator(f"[title='{label}']:visible").click()
-        self.page.emulate_media(color_scheme=scheme)
         self.page.wait_for_function(
             "wanted => document.body.getAttribute('data-md-color-scheme') === wanted", arg=wanted
         )
+
+    @property
+    def scheme(self) -> str:
+        """The scheme the page shows: "light" or "dark"."""
+        return "dark" if self.page.get_attribute("body", "data-md-color-scheme") == "slate" else "light"
 
     def foreign_requests(self, base_url: str) -> list[str]:
         """Requests that went anywhere but the test server (``data:`` and ``blob:`` are local)."""
