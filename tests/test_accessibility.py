@@ -1,5 +1,6 @@
-"""Accessibility of the built site: axe-core on every page in light and dark mode, and the
-playground used with the keyboard alone.
+"""Accessibility of the built site: axe-core on every page in light and dark mode, and wide
+formulas scrolled from the keyboard. The playground used with the keyboard alone is tested in
+test_playground.py, on the page its other tests share (Pyodide boots once).
 
 axe-core (npm, pinned in package.json and package-lock.json; ``npm ci`` installs it) is put
 into each page by Playwright from ``node_modules`` (inline: no request, no CDN) and run on
@@ -10,10 +11,9 @@ Each page is loaded once: every rule runs in light mode; then the reader's palet
 switches it to dark mode and the rules that depend on colour run again (the document is the
 same, only its colours change; the results equal those of a page loaded in dark mode).
 
-On the Zensical build (``make build-zensical``) axe runs on one page of each kind, not on all
-48: the pages' content is the same HTML from the same Markdown and build steps, and the theme
-around it, which is what differs, is the same on every page. test_site.py still loads every
-page of that build.
+On the Zensical build (``make build-zensical``) axe runs on one page of each kind
+(``site.KINDS``), not on all 49: the pages' content is the same HTML from the same Markdown and
+build steps, and the theme around it, which is what differs, is the same on every page.
 """
 
 from __future__ import annotations
@@ -26,20 +26,7 @@ import pytest
 from tests import site
 
 AXE = site.ROOT / "node_modules" / "axe-core" / "axe.min.js"
-PAGES = site.nav_sources()
-# One page of each kind: the home page, a teaching page (figures, exercises, wide formulas),
-# the longest specification page, an executed notebook, the playground, an API reference
-# page (mkdocstrings) and the command-line reference.
-KINDS = [
-    "index.md",
-    "chain-rule.md",
-    "specification/losses.md",
-    "notebooks/backprop-by-hand.md",
-    "playground.md",
-    "reference/gradcheck.md",
-    "cli-reference.md",
-]
-CHECKED = KINDS if site.built_by(site.given_site_dir()) == "zensical" else PAGES
+CHECKED = site.browser_pages()  # every page; one of each kind on the Zensical build
 BLOCKING = ("serious", "critical")
 # axe-core's rules that read colours (its "cat.color" tag): the ones a change of scheme can change
 COLOUR_RULES = ["color-contrast", "link-in-text-block"]
@@ -83,15 +70,14 @@ def test_the_colour_rules_are_the_ones_axe_tags_color():
     assert sorted(enabled) == sorted(COLOUR_RULES)
 
 
+# after the page's other checks: the page is left in dark mode (the next page loads in light)
+@pytest.mark.last_in_group
 @pytest.mark.parametrize("source", site.per_page(CHECKED))
 def test_no_serious_or_critical_violation(loaded, source):
     visit = loaded(source)
     light = [v for v in violations(visit.page) if v["impact"] in BLOCKING]
     visit.switch_scheme("dark")
-    try:
-        dark = [v for v in violations(visit.page, COLOUR_RULES) if v["impact"] in BLOCKING]
-    finally:
-        visit.switch_scheme("light")
+    dark = [v for v in violations(visit.page, COLOUR_RULES) if v["impact"] in BLOCKING]
     assert light == [], f"{source} in light mode:\n{report(light)}"
     assert dark == [], f"{source} in dark mode:\n{report(dark)}"
 
@@ -121,73 +107,5 @@ def test_a_formula_wider_than_the_page_scrolls_from_the_keyboard(browser, base_u
         for _ in range(5):
             page.keyboard.press("ArrowRight")
         assert first.evaluate("b => b.scrollLeft") > 0
-    finally:
-        visit.close()
-
-
-@pytest.mark.xdist_group("playground")
-def test_the_playground_is_usable_with_the_keyboard_alone(browser, base_url):
-    """Tab reaches every field in order, keys fill and set them, Enter on the button gives the
-    derivative, and Tab then reaches the answer's copy button."""
-    import sympy as sp
-
-    import nnspec as ns
-    from tests.test_playground import (
-        LIVE,
-        assert_same_math,
-        shown_partials,
-        wait_for_answer,
-        wait_until_ready,
-    )
-
-    visit = site.Visit(browser, base_url + site.url_of("playground.md"), wait_until="load")
-    try:
-        page = visit.page
-        wait_until_ready(page)
-        focused = "() => document.activeElement.id"
-        for _ in range(100):  # from the top of the page, past the header and the navigation
-            page.keyboard.press("Tab")
-            if page.evaluate(focused) == "nnspec-expr":
-                break
-        else:
-            pytest.fail("Tab never reached the Expression field")
-        order = []
-        for text in ("sin(a*y)", "a", "a=2, y=0.5"):
-            order.append(page.evaluate(focused))
-            page.keyboard.press("Control+A")
-            page.keyboard.type(text)
-            page.keyboard.press("Tab")
-        order.append(page.evaluate(focused))
-        page.keyboard.press("ArrowDown")  # auto -> full
-        page.keyboard.press("Tab")
-        order.append(page.evaluate(focused))
-        page.keyboard.press("Tab")
-        order.append(page.evaluate(focused))
-        page.keyboard.press("Space")
-        page.keyboard.press("Tab")
-        order.append(page.evaluate(focused))
-        assert order == [
-            "nnspec-expr",
-            "nnspec-wrt",
-            "nnspec-at",
-            "nnspec-simplify",
-            "nnspec-timeout",
-            "nnspec-steps",
-            "nnspec-differentiate",
-        ]
-        assert page.locator("#nnspec-simplify").input_value() == "full"
-        assert page.locator("#nnspec-steps").is_checked()
-        previous = page.locator(LIVE).inner_html()
-        page.keyboard.press("Enter")
-        wait_for_answer(page, previous)
-        live = page.locator(LIVE)
-        [(name, shown)] = shown_partials(live).items()
-        a = sp.Symbol("a", real=True)
-        assert name == "a" and shown["simplify"].endswith("full")
-        assert_same_math(shown["text"], sp.diff(ns.parse("sin(a*y)"), a))
-        assert live.locator("h3", has_text="Chain-rule steps").count() == 1
-        page.keyboard.press("Tab")
-        assert page.evaluate("() => document.activeElement.closest('#nnspec-result') !== null")
-        assert page.evaluate("() => document.activeElement.textContent.trim()") == "Copy"
     finally:
         visit.close()

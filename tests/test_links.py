@@ -25,18 +25,23 @@ from tests import site
 
 _SITE_URL = urlsplit(yaml.safe_load((site.ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["site_url"])
 SITE_HOST, SITE_PREFIX = _SITE_URL.netloc, _SITE_URL.path  # e.g. "nnspec.github.io", "/nnspec/"
+# one test process reads the site's pages once for all the tests of the module
+pytestmark = pytest.mark.xdist_group("links")
 
 
 class Page:
-    """The ids a page defines and the references (tag, attribute, value) it makes."""
+    """The ids a page defines, the classes its elements have and the references (tag,
+    attribute, value) it makes."""
 
     def __init__(self, path: Path):
         self.text = path.read_text(encoding="utf-8")
         self.ids: set[str] = set()
+        self.classes: set[str] = set()
         self.references: list[tuple[str, str, str]] = []
         for token in markup.tokens(self.text):
             if token.kind not in ("start", "startend"):
                 continue
+            self.classes.update(token.classes)
             for key in ("id", "name"):
                 if token.attr(key):
                     self.ids.add(token.attr(key))
@@ -101,11 +106,7 @@ def test_every_registered_figure_is_in_the_site(site_dir):
 
 
 def test_no_formula_was_left_untypeset(site_dir, pages):
-    left = [
-        page.relative_to(site_dir)
-        for page, parsed in pages.items()
-        if any("arithmatex" in token.classes for token in markup.tokens(parsed.text) if token.kind == "start")
-    ]
+    left = [page.relative_to(site_dir) for page, parsed in pages.items() if "arithmatex" in parsed.classes]
     assert left == []
     assert sum(parsed.text.count("<math ") for parsed in pages.values()) > 100
 

@@ -2,7 +2,11 @@
 
 Every page in the navigation is loaded once from a local server (the ``loaded`` fixture of
 tests/conftest.py, shared with test_accessibility.py); the test records every request and
-console message. Outside CI, a missing Chromium skips these tests with one message; with
+console message. On the Zensical build the browser loads one page of each kind
+(``site.browser_pages``). Every page of both builds is also read from its HTML: each formula
+of its source typeset, each exercise shown with its solution folded (the images' alt text and
+the hosts a page loads from are checked by the build itself, ``sitebuild.checks``, and the
+links by test_links.py). Outside CI, a missing Chromium skips these tests with one message; with
 CI=true it fails them (tests/conftest.py finds the browser). Screenshots go to screenshots/
 (git-ignored), or to $NNSPEC_SCREENSHOTS.
 """
@@ -15,7 +19,8 @@ import pytest
 
 from tests import site
 
-PAGES = site.nav_sources()
+PAGES = site.browser_pages()
+EVERY_PAGE = site.nav_sources()
 NOTEBOOKS = [page for page in PAGES if page.startswith("notebooks/")]
 EXERCISES = site.exercises_by_page()
 RAW_MATH = re.compile(r"\$\$|\\\(|\\\[")
@@ -32,7 +37,7 @@ def test_page_loads_cleanly_and_stays_local(loaded, base_url, source, screenshot
 
 
 @pytest.mark.parametrize("source", site.per_page(PAGES))
-def test_every_formula_is_typeset(loaded, source):
+def test_every_formula_is_typeset(loaded, site_dir, source):
     page = loaded(source).page
     visible = page.evaluate(
         """() => {
@@ -43,11 +48,11 @@ def test_every_formula_is_typeset(loaded, source):
     )
     assert not RAW_MATH.findall(visible), f"untypeset TeX delimiters on {source}"
     assert page.locator("article merror").count() == 0
-    # a notebook's formulas: its Markdown cells' and its LaTeX outputs' (made by running it)
-    expected = site.count_formulas(source)
+    # every formula of the page's HTML (test_every_formula_is_typeset_in_the_html counts them
+    # against the source) is a MathML element of the page the browser shows
+    html = site.article_tokens(site.page_file(site_dir, source).read_text(encoding="utf-8"))
     typeset = page.locator("article math").count()
-    if expected is not None:
-        assert typeset == expected, f"{source}: {typeset} formulas typeset, {expected} in the source"
+    assert typeset == sum(token.tag == "math" and token.kind == "start" for token in html)
     # each formula really has a box (MathML is rendered, not ignored)
     heights = page.evaluate(
         "() => [...document.querySelectorAll('article math')].map(m => m.getBoundingClientRect().height)"
@@ -95,7 +100,24 @@ def test_formulas_use_the_self_hosted_math_font(browser, base_url):
         visit.close()
 
 
-@pytest.mark.parametrize("source", site.per_page(sorted(EXERCISES)))
+def test_the_search_finds_a_page_by_a_word_on_it(browser, base_url):
+    """The whole search index, loaded as a reader's browser loads it (the tab that visits every
+    page serves a trimmed one): "/" opens the search, and a word that only a non-home page
+    uses lists that page among the results."""
+    visit = site.Visit(browser, base_url + "/")
+    try:
+        page = visit.page
+        page.keyboard.press("/")
+        page.keyboard.type("robbins")
+        # a result links to its page with the words to highlight (both themes add ?h=)
+        found = page.locator("a[href*='/learning-rate-practice/?h=robbins']")
+        found.first.wait_for(state="attached", timeout=30_000)
+        assert visit.errors == [] and visit.failures == []
+    finally:
+        visit.close()
+
+
+@pytest.mark.parametrize("source", site.per_page([page for page in sorted(EXERCISES) if page in PAGES]))
 def test_each_page_shows_its_exercises_with_their_solutions(loaded, source):
     """Every exercise of docs/exercises/<page>.md, in order, with its solution folded away and
     its answer field labelled (the checks themselves: tests/test_exercises_browser.py)."""
@@ -112,3 +134,33 @@ def test_each_page_shows_its_exercises_with_their_solutions(loaded, source):
         else:
             assert exercise.get_by_label("Your answer", exact=True).count() == 1
         assert exercise.get_by_role("button", name="Check").count() == 1
+
+
+@pytest.mark.parametrize("source", EVERY_PAGE)
+def test_every_formula_is_typeset_in_the_html(site_dir, source):
+    """Each formula of the page's source is MathML in the built page, none left as TeX.
+
+    A notebook's formulas are its Markdown cells' and its LaTeX outputs' (made by running it);
+    an API reference page's come from docstrings and are not counted."""
+    article = site.article_tokens(site.page_file(site_dir, source).read_text(encoding="utf-8"))
+    starts = [token for token in article if token.kind == "start"]
+    assert not [token for token in starts if "arithmatex" in token.classes or token.tag == "merror"]
+    expected = site.count_formulas(source)
+    typeset = sum(token.tag == "math" for token in starts)
+    if expected is not None:
+        assert typeset == expected, f"{source}: {typeset} formulas typeset, {expected} in the source"
+
+
+@pytest.mark.parametrize("source", sorted(EXERCISES))
+def test_each_page_shows_its_exercises_in_the_html(site_dir, source):
+    """Every page's exercises in its HTML, as the browser test sees them on the pages it loads:
+    in order, the solution folded, the answer field labelled, a Check button."""
+    shown = site.exercises_in_html(site.article_tokens(site.page_file(site_dir, source).read_text("utf-8")))
+    assert [exercise["id"] for exercise in shown] == [spec["id"] for spec in EXERCISES[source]]
+    for exercise, spec in zip(shown, EXERCISES[source]):
+        assert exercise["solution_open"] is False and exercise["answer"] == spec["answer"], exercise
+        if spec["kind"] == "choice":
+            assert "Your answer" in exercise["legends"] and exercise["radios"] >= 2, exercise
+        else:
+            assert exercise["labels"].count("Your answer") == 1 and exercise["text_inputs"] == 1, exercise
+        assert exercise["buttons"].count("Check") == 1, exercise
