@@ -276,6 +276,60 @@ def test_dark_mode_keeps_fields_and_answers_readable(playground, screenshot_dir)
     assert colours["math"] == colours["text"], colours
 
 
+def test_the_playground_is_usable_with_the_keyboard_alone(playground):
+    """Tab reaches every field in order, keys fill and set them, Enter on the button gives the
+    derivative, and Tab then reaches the answer's copy button."""
+    page = playground.page
+    page.get_by_label("Simplify", exact=True).select_option("auto")
+    page.get_by_label("chain-rule steps").set_checked(False)
+    page.mouse.click(5, 5)  # the header: Tab starts again from the top of the page
+    focused = "() => document.activeElement.id"
+    for _ in range(100):  # past the header and the navigation
+        page.keyboard.press("Tab")
+        if page.evaluate(focused) == "nnspec-expr":
+            break
+    else:
+        pytest.fail("Tab never reached the Expression field")
+    order = []
+    for text in ("sin(a*y)", "a", "a=2, y=0.5"):
+        order.append(page.evaluate(focused))
+        page.keyboard.press("Control+A")
+        page.keyboard.type(text)
+        page.keyboard.press("Tab")
+    order.append(page.evaluate(focused))
+    page.keyboard.press("ArrowDown")  # auto -> full
+    page.keyboard.press("Tab")
+    order.append(page.evaluate(focused))
+    page.keyboard.press("Tab")
+    order.append(page.evaluate(focused))
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    order.append(page.evaluate(focused))
+    assert order == [
+        "nnspec-expr",
+        "nnspec-wrt",
+        "nnspec-at",
+        "nnspec-simplify",
+        "nnspec-timeout",
+        "nnspec-steps",
+        "nnspec-differentiate",
+    ]
+    assert page.locator("#nnspec-simplify").input_value() == "full"
+    assert page.locator("#nnspec-steps").is_checked()
+    previous = page.locator(LIVE).inner_html()
+    page.keyboard.press("Enter")
+    wait_for_answer(page, previous)
+    live = page.locator(LIVE)
+    [(name, shown)] = shown_partials(live).items()
+    a = sp.Symbol("a", real=True)
+    assert name == "a" and shown["simplify"].endswith("full")
+    assert_same_math(shown["text"], sp.diff(ns.parse("sin(a*y)"), a))
+    assert live.locator("h3", has_text="Chain-rule steps").count() == 1
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.closest('#nnspec-result') !== null")
+    assert page.evaluate("() => document.activeElement.textContent.trim()") == "Copy"
+
+
 def test_nothing_was_requested_from_any_other_host(playground, server):
     # last in the module: covers every load and derivation above, the restarted worker included
     assert playground.foreign_requests(server) == []
