@@ -79,7 +79,9 @@ lint: install
 # Two test processes on a 2-core machine: one BLAS thread each, or they oversubscribe the cores.
 # PYTEST_ARGS passes options to both runs (e.g. PYTEST_ARGS="-x").
 SITE_TESTS := tests/test_site.py tests/test_links.py tests/test_accessibility.py tests/test_playground.py
-test: lint build build-zensical
+# The lint and the two builds run side by side (make -j2; `prepare` once, before both builds).
+test:
+	$(MAKE) --no-print-directory -j2 lint build build-zensical
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 NNSPEC_SITE_DIR=site $(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 NNSPEC_SITE_DIR=site-zensical $(BIN)/pytest -n 2 --dist loadgroup \
 		$(PYTEST_ARGS) $(SITE_TESTS)
