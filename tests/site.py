@@ -7,6 +7,7 @@ share one implementation of each.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
@@ -120,8 +121,10 @@ def url_of(source: str) -> str:
     return f"/{stem}/"
 
 
+@functools.cache
 def _markdown():
-    """A Markdown converter with the extensions and options mkdocs.yml gives the generators."""
+    """A Markdown converter with the extensions and options mkdocs.yml gives the generators
+    (made once: loading the extensions takes longer than converting a page; reset before use)."""
     import markdown
 
     names, configs = [], {}
@@ -150,7 +153,7 @@ def count_formulas(source: str) -> int | None:
         return None
     # exercise blocks (included from docs/exercises/) become prompts, hints and solutions with
     # formulas of their own in the build's last step, as they do here
-    rendered = exercises.expand(_markdown().convert(text), source)
+    rendered = exercises.expand(_markdown().reset().convert(text), source)
     return sum(
         1
         for token in markup.tokens(rendered)
