@@ -71,15 +71,16 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-logo
 
-# Lint, both strict site builds (notebooks executed, errors fatal), then every test: unit
-# tests, docstring examples, every python block of every page, the browser tests on the MkDocs
-# build (axe-core on every page, light and dark), then the tests of the built site again on the
-# Zensical build (which reports success even when it drops what it does not support; axe on
-# one page of each kind there, since only the theme around the same HTML differs).
-# Two test processes on a 2-core machine: one BLAS thread each, or they oversubscribe the cores.
+# Lint and both strict site builds side by side (make -j2; `prepare` once, notebooks executed,
+# errors fatal), then every test: unit tests, docstring examples, every python block of every
+# page, the browser tests on the MkDocs build (axe-core on every page, light and dark), then
+# the tests of the built site again on the Zensical build (which reports success even when it
+# drops what it does not support): every page from its HTML, and in the browser, axe included,
+# one page of each kind, since only the theme around the same HTML differs. About 6 minutes
+# on two cores (README.md). Two test processes: one BLAS thread each, or they oversubscribe the
+# cores; each page's browser checks stay in one process (--dist loadgroup, pytest < 9.2).
 # PYTEST_ARGS passes options to both runs (e.g. PYTEST_ARGS="-x").
 SITE_TESTS := tests/test_site.py tests/test_links.py tests/test_accessibility.py tests/test_playground.py
-# The lint and the two builds run side by side (make -j2; `prepare` once, before both builds).
 test:
 	$(MAKE) --no-print-directory -j2 lint build build-zensical
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 NNSPEC_SITE_DIR=site $(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)

@@ -106,6 +106,16 @@ def test_a_formula_wider_than_the_page_scrolls_from_the_keyboard(browser, base_u
         assert first.evaluate("b => b.scrollLeft") == 0
         for _ in range(5):
             page.keyboard.press("ArrowRight")
-        assert first.evaluate("b => b.scrollLeft") > 0
+        # keyboard scrolling is animated: on a busy machine it may not have moved yet
+        first.evaluate(
+            """b => new Promise((moved, stuck) => {
+                const start = performance.now();
+                (function poll() {
+                    if (b.scrollLeft > 0) moved();
+                    else if (performance.now() - start > 10000) stuck(new Error('scrollLeft stayed 0'));
+                    else requestAnimationFrame(poll);
+                })();
+            })"""
+        )
     finally:
         visit.close()
