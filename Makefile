@@ -81,11 +81,24 @@ lint: install
 # cores; each page's browser checks stay in one process (--dist loadgroup, pytest < 9.2).
 # PYTEST_ARGS passes options to both runs (e.g. PYTEST_ARGS="-x").
 SITE_TESTS := tests/test_site.py tests/test_links.py tests/test_accessibility.py tests/test_playground.py
+# The Zensical build's tests run in one process beside the two of the main run (which keeps
+# both cores busy to the end instead of starting a second session after it): their report is
+# written to $(ZENSICAL_REPORT) and printed after the main run's; make test fails if either fails.
+ZENSICAL_REPORT := screenshots/zensical/pytest.txt
+# The notebooks were just executed by the build (`prepare`: every cell, errors and stderr fatal),
+# so make test does not run them a second time with nbmake (`make unit` and plain pytest do).
+NOTEBOOKS_RAN := --ignore-glob='docs/notebooks/*.ipynb'
 test:
 	$(MAKE) --no-print-directory -j2 lint build build-zensical
-	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 NNSPEC_SITE_DIR=site $(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
-	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 NNSPEC_SITE_DIR=site-zensical $(BIN)/pytest -n 2 --dist loadgroup \
-		$(PYTEST_ARGS) $(SITE_TESTS)
+	@mkdir -p $(dir $(ZENSICAL_REPORT))
+	@export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1; \
+	NNSPEC_SITE_DIR=site-zensical NNSPEC_SCREENSHOTS=$(dir $(ZENSICAL_REPORT)) $(BIN)/pytest -p no:xdist \
+		$(PYTEST_ARGS) $(SITE_TESTS) > $(ZENSICAL_REPORT) 2>&1 & zensical=$$!; \
+	echo "The Zensical build's tests run beside these; their report follows."; \
+	NNSPEC_SITE_DIR=site $(BIN)/pytest -n 2 --dist loadgroup $(NOTEBOOKS_RAN) $(PYTEST_ARGS); main=$$?; \
+	wait $$zensical; other=$$?; \
+	echo; echo "The tests of the Zensical build ($(ZENSICAL_REPORT)):"; cat $(ZENSICAL_REPORT); \
+	test $$main -eq 0 && test $$other -eq 0
 
 unit: install
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/pytest tests -n 2 --dist loadgroup
