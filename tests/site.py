@@ -83,13 +83,12 @@ KINDS = [
 ]
 
 
-def browser_pages(site_dir: Path | None = None) -> list[str]:
+def browser_pages() -> list[str]:
     """The pages the browser tests load, one by one: every page of the navigation on the MkDocs
     build (the published site); on the Zensical build, one page of each kind (``KINDS``). Its
     pages hold the same HTML from the same Markdown and build steps, and the theme around them
-    is the same on every page; test_site.py reads the others from their HTML."""
-    site_dir = given_site_dir() if site_dir is None else site_dir
-    return list(KINDS) if built_by(site_dir) == "zensical" else nav_sources()
+    is the same on every page; test_site.py reads every page from its HTML too."""
+    return list(KINDS) if built_by(given_site_dir()) == "zensical" else nav_sources()
 
 
 def exercises_by_page() -> dict[str, list[dict]]:
@@ -161,14 +160,10 @@ def count_formulas(source: str) -> int | None:
     )
 
 
-def page_file(site_dir: Path, source: str) -> Path:
-    """The built HTML file of a page source."""
-    return site_dir / url_of(source).strip("/") / "index.html"
-
-
-def article_tokens(text: str) -> list:
-    """The tokens of a built page's ``<article>`` (its content, without the theme around it)."""
-    pieces = markup.tokens(text)
+def built_article(site_dir: Path, source: str) -> list:
+    """The tokens of the built page's ``<article>`` (its content, without the theme around it)."""
+    page = site_dir / url_of(source).strip("/") / "index.html"
+    pieces = markup.tokens(page.read_text(encoding="utf-8"))
     start = next(i for i, t in enumerate(pieces) if t.tag == "article" and t.kind == "start")
     depth = 0
     for end in range(start, len(pieces)):
@@ -177,6 +172,10 @@ def article_tokens(text: str) -> list:
             if depth == 0:
                 return pieces[start : end + 1]
     raise ValueError("the page's <article> has no end tag")
+
+
+# the elements whose text exercises_in_html reads, and where it keeps it
+_READ_TEXT_OF = {"label": "labels", "legend": "legends", "button": "buttons"}
 
 
 def exercises_in_html(pieces: list) -> list[dict]:
@@ -208,14 +207,13 @@ def exercises_in_html(pieces: list) -> list[dict]:
             if token.tag == "input":
                 kind = token.attr("type")
                 current["radios" if kind == "radio" else "text_inputs"] += kind in ("radio", "text")
-            if token.kind == "start" and token.tag in ("label", "legend", "button"):
+            if token.kind == "start" and token.tag in _READ_TEXT_OF:
                 inside.append(token.tag)
-                current[{"label": "labels", "legend": "legends", "button": "buttons"}[token.tag]].append("")
+                current[_READ_TEXT_OF[token.tag]].append("")
         elif token.kind == "end" and inside and token.tag == inside[-1]:
             inside.pop()
         elif token.kind == "text" and inside:
-            key = {"label": "labels", "legend": "legends", "button": "buttons"}[inside[-1]]
-            current[key][-1] += markup.text_content(token.raw)
+            current[_READ_TEXT_OF[inside[-1]]][-1] += markup.text_content(token.raw)
     return found
 
 
@@ -252,13 +250,13 @@ FLAGS = [
 
 
 NAVIGATION_SECONDS = 180
-# The theme's full-text search index: one file for the whole site (MkDocs Material:
-# search/search_index.json; Zensical: search.json), fetched and indexed on every page load.
 # The theme stores the reader's palette choice under "<site path>.__palette" (MkDocs Material
 # and Zensical alike); dropped before the page's own scripts read it.
 FORGET_PALETTE = """for (const key of Object.keys(localStorage)) {
     if (key.endsWith(".__palette")) localStorage.removeItem(key);
 }"""
+# The theme's full-text search index: one file for the whole site (MkDocs Material:
+# search/search_index.json; Zensical: search.json), fetched and indexed on every page load.
 SEARCH_INDEX = re.compile(r"/search(/search_index)?\.json$")
 
 

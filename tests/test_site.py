@@ -50,9 +50,10 @@ def test_every_formula_is_typeset(loaded, site_dir, source):
     assert page.locator("article merror").count() == 0
     # every formula of the page's HTML (test_every_formula_is_typeset_in_the_html counts them
     # against the source) is a MathML element of the page the browser shows
-    html = site.article_tokens(site.page_file(site_dir, source).read_text(encoding="utf-8"))
     typeset = page.locator("article math").count()
-    assert typeset == sum(token.tag == "math" and token.kind == "start" for token in html)
+    assert typeset == sum(
+        token.tag == "math" and token.kind == "start" for token in site.built_article(site_dir, source)
+    )
     # each formula really has a box (MathML is rendered, not ignored)
     heights = page.evaluate(
         "() => [...document.querySelectorAll('article math')].map(m => m.getBoundingClientRect().height)"
@@ -142,8 +143,7 @@ def test_every_formula_is_typeset_in_the_html(site_dir, source):
 
     A notebook's formulas are its Markdown cells' and its LaTeX outputs' (made by running it);
     an API reference page's come from docstrings and are not counted."""
-    article = site.article_tokens(site.page_file(site_dir, source).read_text(encoding="utf-8"))
-    starts = [token for token in article if token.kind == "start"]
+    starts = [token for token in site.built_article(site_dir, source) if token.kind == "start"]
     assert not [token for token in starts if "arithmatex" in token.classes or token.tag == "merror"]
     expected = site.count_formulas(source)
     typeset = sum(token.tag == "math" for token in starts)
@@ -155,7 +155,7 @@ def test_every_formula_is_typeset_in_the_html(site_dir, source):
 def test_each_page_shows_its_exercises_in_the_html(site_dir, source):
     """Every page's exercises in its HTML, as the browser test sees them on the pages it loads:
     in order, the solution folded, the answer field labelled, a Check button."""
-    shown = site.exercises_in_html(site.article_tokens(site.page_file(site_dir, source).read_text("utf-8")))
+    shown = site.exercises_in_html(site.built_article(site_dir, source))
     assert [exercise["id"] for exercise in shown] == [spec["id"] for spec in EXERCISES[source]]
     for exercise, spec in zip(shown, EXERCISES[source]):
         assert exercise["solution_open"] is False and exercise["answer"] == spec["answer"], exercise
